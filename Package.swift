@@ -1,0 +1,88 @@
+// swift-tools-version:6.0
+// Layers, bottom to top (one direction of dependency):
+//   C system libraries (CBLAS, CLibJPEG, CLibPNG)
+//   NeuralEngine · ImageKit · HTTPKit      (side by side, unaware of each other)
+//   Training · ClassifierService
+//   classifier-train · classifier-server   (thin mains)
+import PackageDescription
+
+let package = Package(
+    name: "ImageClassifier",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "classifier-server", targets: ["classifier-server"]),
+        .executable(name: "classifier-train", targets: ["classifier-train"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian packages named as providers)
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CLibJPEG", path: "Sources/CLibJPEG",
+            providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(
+            name: "CLibPNG", path: "Sources/CLibPNG",
+            providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
+
+        // MARK: Libraries
+        .target(
+            name: "NeuralEngine",
+            dependencies: ["CBLAS"]),
+        .target(
+            name: "ImageKit",
+            dependencies: ["CLibJPEG", "CLibPNG"]),
+        .target(
+            name: "HTTPKit",
+            dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Training",
+            dependencies: [
+                "NeuralEngine", "ImageKit",
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .target(
+            name: "ClassifierService",
+            dependencies: [
+                "NeuralEngine", "ImageKit", "HTTPKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "classifier-train",
+            dependencies: [
+                "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "classifier-server",
+            dependencies: [
+                "ClassifierService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "engine-benchmark",
+            dependencies: ["NeuralEngine", "CBLAS"],
+            path: "Benchmarks/EngineBenchmark"),
+
+        // MARK: Tests (mirror the sources)
+        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
+        .testTarget(name: "ImageKitTests", dependencies: ["ImageKit"]),
+        .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "ClassifierServiceTests", dependencies: ["ClassifierService"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// Placeholder until the server issue fills it.
+print("classifier-server: not yet implemented")

@@ -1,0 +1,4 @@
+import Testing
+@testable import ClassifierService
+
+@Test func moduleBuilds() {}

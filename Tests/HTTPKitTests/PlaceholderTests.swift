@@ -1,0 +1,4 @@
+import Testing
+@testable import HTTPKit
+
+@Test func moduleBuilds() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import ImageKit
+
+@Test func moduleBuilds() {}
