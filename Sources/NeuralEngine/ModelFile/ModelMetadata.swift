@@ -1,0 +1,80 @@
+/// Everything a model file says about itself besides its tensors. Stored as JSON
+/// strings in the safetensors header's `__metadata__` (whose values must be strings).
+public struct ModelMetadata: Codable, Sendable, Equatable {
+    /// Written as `format` in `__metadata__`; readers refuse any other.
+    public static let formatName = "image-classifier"
+    /// Bumped when the layout of the file changes incompatibly.
+    public static let formatVersion = 1
+
+    public var architecture: ArchitectureSpec
+    /// Class names, index = output unit.
+    public var labels: [String]
+    public var preprocessing: Preprocessing
+    public var provenance: Provenance?
+
+    public init(architecture: ArchitectureSpec, labels: [String],
+                preprocessing: Preprocessing, provenance: Provenance? = nil) {
+        self.architecture = architecture
+        self.labels = labels
+        self.preprocessing = preprocessing
+        self.provenance = provenance
+    }
+}
+
+/// How raw pixels become the model's input tensor. The engine only stores it;
+/// the image module carries it out.
+public struct Preprocessing: Codable, Sendable, Equatable {
+    public enum ResizePolicy: String, Codable, Sendable, CaseIterable {
+        /// Stretch to W×H, ignoring aspect ratio (Keras `flow_from_directory`).
+        case squash
+        /// Resize the shorter side, then centre-crop (torchvision Resize + CenterCrop).
+        case shorterSide = "shorter-side"
+        /// Fit inside W×H and pad the rest (letterbox).
+        case pad
+    }
+
+    public var inputWidth: Int
+    public var inputHeight: Int
+    /// 1: BT.601 luma; 3: RGB.
+    public var channels: Int
+    /// Per-channel mean and standard deviation applied to pixels scaled to [0, 1].
+    public var mean: [Float]
+    public var std: [Float]
+    public var resize: ResizePolicy
+    /// For `shorter-side`: the shorter side is resized to input / cropFraction
+    /// (0.875 gives torchvision's 256 → 224).
+    public var cropFraction: Float
+    /// Invert intensities (for models trained on light-on-dark data such as Fashion-MNIST).
+    public var invert: Bool
+
+    public init(inputWidth: Int, inputHeight: Int, channels: Int, mean: [Float], std: [Float],
+                resize: ResizePolicy = .squash, cropFraction: Float = 0.875, invert: Bool = false) {
+        self.inputWidth = inputWidth
+        self.inputHeight = inputHeight
+        self.channels = channels
+        self.mean = mean
+        self.std = std
+        self.resize = resize
+        self.cropFraction = cropFraction
+        self.invert = invert
+    }
+}
+
+/// Where a model came from: when, how, on what data, and how well it did.
+public struct Provenance: Codable, Sendable, Equatable {
+    public var createdAt: String
+    public var arguments: [String]
+    /// The resolved training configuration, as JSON.
+    public var configuration: String?
+    public var dataSummary: [String: String]
+    public var metrics: [String: Double]
+
+    public init(createdAt: String, arguments: [String], configuration: String? = nil,
+                dataSummary: [String: String] = [:], metrics: [String: Double] = [:]) {
+        self.createdAt = createdAt
+        self.arguments = arguments
+        self.configuration = configuration
+        self.dataSummary = dataSummary
+        self.metrics = metrics
+    }
+}
