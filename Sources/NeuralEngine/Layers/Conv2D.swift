@@ -83,6 +83,7 @@ public final class Conv2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        EngineThreads.prepare()
         let g = geometry(for: input.shape)
         let n = input.shape[0], k = outChannels, plane = g.outputPlane
         cachedInput = training ? input : nil
