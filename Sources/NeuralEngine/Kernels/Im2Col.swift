@@ -13,7 +13,7 @@ func im2col(
 ) {
     let rowLength = images * g.outputPlane
     let perTaskCost = g.kernelHeight * g.kernelWidth * g.outputPlane
-    parallelFor(images * g.channels, minimumChunk: chunk(forItemCost: perTaskCost)) { range in
+    parallelFor(images * g.channels, minimumChunk: chunkSize(forItemCost: perTaskCost)) { range in
         for item in range {
             let image = item / g.channels, c = item % g.channels
             let plane = input + (image * g.channels + c) * g.inputPlane
@@ -76,7 +76,7 @@ func col2im(
 ) {
     let rowLength = images * g.outputPlane
     let perTaskCost = g.kernelHeight * g.kernelWidth * g.outputPlane
-    parallelFor(images * g.channels, minimumChunk: chunk(forItemCost: perTaskCost)) { range in
+    parallelFor(images * g.channels, minimumChunk: chunkSize(forItemCost: perTaskCost)) { range in
         for item in range {
             let image = item / g.channels, c = item % g.channels
             let plane = input + (image * g.channels + c) * g.inputPlane
@@ -132,7 +132,7 @@ func scatterImages(
     _ source: UnsafePointer<Float>, images: Int, channels: Int, plane: Int,
     bias: UnsafePointer<Float>?, into destination: UnsafeMutablePointer<Float>
 ) {
-    parallelFor(images * channels, minimumChunk: chunk(forItemCost: plane)) { range in
+    parallelFor(images * channels, minimumChunk: chunkSize(forItemCost: plane)) { range in
         for item in range {
             let image = item / channels, k = item % channels
             let from = source + (k * images + image) * plane
@@ -152,7 +152,7 @@ func gatherImages(
     _ source: UnsafePointer<Float>, images: Int, channels: Int, plane: Int,
     into destination: UnsafeMutablePointer<Float>
 ) {
-    parallelFor(images * channels, minimumChunk: chunk(forItemCost: plane)) { range in
+    parallelFor(images * channels, minimumChunk: chunkSize(forItemCost: plane)) { range in
         for item in range {
             let image = item / channels, k = item % channels
             (destination + (k * images + image) * plane)

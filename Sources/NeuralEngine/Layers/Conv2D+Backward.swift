@@ -94,7 +94,7 @@ extension Conv2D {
         dy.scalars.withUnsafeBufferPointer { d in
             sums.withUnsafeMutableBufferPointer { s in
                 let base = d.baseAddress!, out = s.baseAddress!
-                parallelFor(k, minimumChunk: chunk(forItemCost: images * plane)) { range in
+                parallelFor(k, minimumChunk: chunkSize(forItemCost: images * plane)) { range in
                     for channel in range {
                         var total: Float = 0
                         for image in 0..<images {
