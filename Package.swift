@@ -32,9 +32,10 @@ let package = Package(
             name: "CLibPNG", path: "Sources/CLibPNG",
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
 
-        // Small portable C for the engine (OpenBLAS core selection).
+        // Small portable C for the engine's hot loops (im2col) and OpenBLAS core selection.
         .target(
-            name: "CEngineKernels", path: "Sources/CEngineKernels"),
+            name: "CEngineKernels", path: "Sources/CEngineKernels",
+            cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Libraries
         .target(
