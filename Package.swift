@@ -77,6 +77,10 @@ let package = Package(
             name: "engine-benchmark",
             dependencies: ["NeuralEngine", "CBLAS"],
             path: "Benchmarks/EngineBenchmark"),
+        .executableTarget(
+            name: "model-file-benchmark",
+            dependencies: ["NeuralEngine"],
+            path: "Benchmarks/ModelFileBenchmark"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
