@@ -3,6 +3,8 @@
 //
 //   swift run -c release engine-benchmark [--reps N] [--models a,b] [--threads 1,2]
 //                                         [--train-steps N] [--no-train] [--no-winograd-compare]
+//   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N]
+//     per-convolution times at batch 8, im2col+GEMM against Winograd, runs interleaved
 //
 // FLOPs are 2 × multiply-adds of convolutions and Dense layers (ArchitectureSpec.flopsPerImage).
 // Every figure is the median of `reps` timed runs after one untimed warm-up.
@@ -17,6 +19,7 @@ struct Options {
     var trainSteps = 3
     var train = true
     var winogradCompare = true
+    var layers = false
 
     init(_ arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -32,6 +35,7 @@ struct Options {
             case "--train-steps": trainSteps = try Self.positive(value(argument), argument)
             case "--no-train": train = false
             case "--no-winograd-compare": winogradCompare = false
+            case "--layers": layers = true
             default: throw BenchmarkError("unknown option \(argument)")
             }
         }
@@ -85,8 +89,50 @@ func sgemmGFLOPS(m: Int, n: Int, k: Int, reps: Int) -> Double {
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
+/// Per-step medians at batch 8 for the direct and the Winograd network, runs interleaved
+/// so that load from other processes hits both alike.
+func layerComparison(_ options: Options) throws {
+    for name in options.models {
+        let small = name == "resnet20" || name == "resnet32" || name == "resnet56"
+        let size = small ? 32 : 224
+        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
+        let network = try buildNetwork(spec, seed: 1)
+        let winograd = InferenceNetwork(network), direct = InferenceNetwork(network, winograd: false)
+        let input = randomTensor(spec.inputShape(batchSize: 8), seed: 8)
+        for threads in options.threads {
+            EngineThreads.set(threads)
+            _ = winograd.profile(input)
+            _ = direct.profile(input)
+            var a: [[InferenceStepTiming]] = [], b: [[InferenceStepTiming]] = []
+            for _ in 0..<options.reps {
+                a.append(direct.profile(input))
+                b.append(winograd.profile(input))
+            }
+            print("")
+            print("\(name)@\(size), batch 8, \(threads) thread(s): per-step medians of \(options.reps)")
+            print("")
+            print("| step | direct ms | Winograd ms | speed-up | direct GFLOP/s |")
+            print("| --- | ---: | ---: | ---: | ---: |")
+            var totalDirect = 0.0, totalWinograd = 0.0
+            for index in a[0].indices {
+                let d = median(a.map { $0[index].seconds }), w = median(b.map { $0[index].seconds })
+                totalDirect += d
+                totalWinograd += w
+                let step = a[0][index]
+                guard step.flops > 0 else { continue }
+                let label = b[0][index].description.hasSuffix("winograd") || b[0][index].description.contains("winograd ")
+                    ? b[0][index].description : step.description
+                print("| \(label) | \(format(d * 1000, 2)) | \(format(w * 1000, 2)) | \(format(d / w, 2))× "
+                      + "| \(format(Double(step.flops) / d / 1e9)) |")
+            }
+            print("| all steps | \(format(totalDirect * 1000, 1)) | \(format(totalWinograd * 1000, 1)) | \(format(totalDirect / totalWinograd, 2))× | |")
+        }
+    }
+}
+
 func run() throws {
     let options = try Options(CommandLine.arguments)
+    if options.layers { return try layerComparison(options) }
     let cores = ProcessInfo.processInfo.activeProcessorCount
     print("engine-benchmark  \(Date())  \(cores) cores  reps \(options.reps) (medians)")
     print("")
