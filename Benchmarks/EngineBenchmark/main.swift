@@ -4,7 +4,7 @@
 //   swift run -c release engine-benchmark [--reps N] [--models a,b] [--threads 1,2]
 //                                         [--train-steps N] [--no-train] [--no-winograd-compare]
 //   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N]
-//     per-convolution times at batch 8, im2col+GEMM against Winograd, runs interleaved
+//     per-convolution times at batch 8 for each ConvolutionAlgorithm, runs interleaved
 //
 // FLOPs are 2 × multiply-adds of convolutions and Dense layers (ArchitectureSpec.flopsPerImage).
 // Every figure is the median of `reps` timed runs after one untimed warm-up.
@@ -89,43 +89,40 @@ func sgemmGFLOPS(m: Int, n: Int, k: Int, reps: Int) -> Double {
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
-/// Per-step medians at batch 8 for the direct and the Winograd network, runs interleaved
-/// so that load from other processes hits both alike.
+/// Per-step medians at batch 8 for each convolution algorithm, runs interleaved so that
+/// load from other processes hits all alike.
 func layerComparison(_ options: Options) throws {
+    let algorithms = ConvolutionAlgorithm.allCases
     for name in options.models {
         let small = name == "resnet20" || name == "resnet32" || name == "resnet56"
         let size = small ? 32 : 224
         let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
         let network = try buildNetwork(spec, seed: 1)
-        let winograd = InferenceNetwork(network), direct = InferenceNetwork(network, winograd: false)
+        let networks = algorithms.map { InferenceNetwork(network, algorithm: $0) }
         let input = randomTensor(spec.inputShape(batchSize: 8), seed: 8)
         for threads in options.threads {
             EngineThreads.set(threads)
-            _ = winograd.profile(input)
-            _ = direct.profile(input)
-            var a: [[InferenceStepTiming]] = [], b: [[InferenceStepTiming]] = []
+            for fast in networks { _ = fast.profile(input) }
+            var runs = [[[InferenceStepTiming]]](repeating: [], count: networks.count)
             for _ in 0..<options.reps {
-                a.append(direct.profile(input))
-                b.append(winograd.profile(input))
+                for (index, fast) in networks.enumerated() { runs[index].append(fast.profile(input)) }
             }
             print("")
-            print("\(name)@\(size), batch 8, \(threads) thread(s): per-step medians of \(options.reps)")
+            print("\(name)@\(size), batch 8, \(threads) thread(s): per-step medians of \(options.reps), ms")
             print("")
-            print("| step | direct ms | Winograd ms | speed-up | direct GFLOP/s |")
-            print("| --- | ---: | ---: | ---: | ---: |")
-            var totalDirect = 0.0, totalWinograd = 0.0
-            for index in a[0].indices {
-                let d = median(a.map { $0[index].seconds }), w = median(b.map { $0[index].seconds })
-                totalDirect += d
-                totalWinograd += w
-                let step = a[0][index]
-                guard step.flops > 0 else { continue }
-                let label = b[0][index].description.hasSuffix("winograd") || b[0][index].description.contains("winograd ")
-                    ? b[0][index].description : step.description
-                print("| \(label) | \(format(d * 1000, 2)) | \(format(w * 1000, 2)) | \(format(d / w, 2))× "
-                      + "| \(format(Double(step.flops) / d / 1e9)) |")
+            print("| step | " + algorithms.map(\.rawValue).joined(separator: " | ") + " | im2col GFLOP/s |")
+            print("| --- |" + String(repeating: " ---: |", count: algorithms.count + 1))
+            var totals = [Double](repeating: 0, count: networks.count)
+            for step in runs[0][0].indices {
+                let times = runs.map { run in median(run.map { $0[step].seconds }) }
+                for index in totals.indices { totals[index] += times[index] }
+                let first = runs[0][0][step]
+                guard first.flops > 0 else { continue }
+                let label = first.description.replacingOccurrences(of: " im2col+gemm", with: "")
+                print("| \(label) | " + times.map { format($0 * 1000, 2) }.joined(separator: " | ")
+                      + " | \(format(Double(first.flops) / times[0] / 1e9)) |")
             }
-            print("| all steps | \(format(totalDirect * 1000, 1)) | \(format(totalWinograd * 1000, 1)) | \(format(totalDirect / totalWinograd, 2))× | |")
+            print("| **all steps** | " + totals.map { "**" + format($0 * 1000, 1) + "**" }.joined(separator: " | ") + " | |")
         }
     }
 }

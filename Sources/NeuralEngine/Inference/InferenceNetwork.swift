@@ -5,7 +5,7 @@ import Foundation
 /// Built once from a trained network (a snapshot: later changes to the network's
 /// weights are not seen). BatchNorm is folded into the convolutions, ReLU and residual
 /// additions are fused into them, weights are kept pre-folded and pre-transformed
-/// (Winograd F(2×2,3×3) for 3×3 stride-1 convolutions, if `winograd`), and activations
+/// (Winograd for 3×3 stride-1 convolutions, see `ConvolutionAlgorithm`), and activations
 /// live in a few buffers reused from call to call: a call allocates only when the batch
 /// is larger than any before, and for its result.
 ///
@@ -16,8 +16,8 @@ import Foundation
 /// concurrency, create one instance per worker.
 public final class InferenceNetwork: @unchecked Sendable {  // mutable state only under `lock`
     public let spec: ArchitectureSpec
-    /// Whether 3×3 stride-1 convolutions run as Winograd F(2×2, 3×3).
-    public let usesWinograd: Bool
+    /// How 3×3 stride-1 convolutions run.
+    public let algorithm: ConvolutionAlgorithm
     private let steps: [InferenceStep]
     private let inputBuffer: Int
     private let outputBuffer: Int
@@ -31,10 +31,14 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
     private var workspace: UnsafeMutablePointer<Float>?
     private var workspaceCapacity = 0
 
-    public init(_ network: Network, winograd: Bool = true) {
+    public convenience init(_ network: Network, winograd: Bool = true) {
+        self.init(network, algorithm: winograd ? .default : .im2col)
+    }
+
+    public init(_ network: Network, algorithm: ConvolutionAlgorithm) {
         spec = network.spec
-        usesWinograd = winograd
-        var compiler = InferenceCompiler(useWinograd: winograd)
+        self.algorithm = algorithm
+        var compiler = InferenceCompiler(algorithm: algorithm)
         let input = compiler.allocate([spec.inputChannels, spec.inputHeight, spec.inputWidth])
         let output = compiler.compile([network], input: input, pinned: [])
         steps = compiler.steps
