@@ -2,7 +2,7 @@
 // beside the GFLOP/s of a large cblas_sgemm measured in the same run.
 //
 //   swift run -c release engine-benchmark [--reps N] [--models a,b] [--threads 1,2]
-//                                         [--train-steps N] [--no-train] [--no-winograd-compare]
+//                                         [--batches 1,8,32] [--train-steps N] [--no-train] [--no-winograd-compare]
 //   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N]
 //     per-convolution times at batch 8 for each ConvolutionAlgorithm, runs interleaved
 //
@@ -20,6 +20,7 @@ struct Options {
     var train = true
     var winogradCompare = true
     var layers = false
+    var batches = [1, 8, 32]
 
     init(_ arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -36,6 +37,7 @@ struct Options {
             case "--no-train": train = false
             case "--no-winograd-compare": winogradCompare = false
             case "--layers": layers = true
+            case "--batches": batches = try value(argument).split(separator: ",").map { try Self.positive(String($0), argument) }
             default: throw BenchmarkError("unknown option \(argument)")
             }
         }
@@ -146,25 +148,27 @@ func run() throws {
     }
     print("")
 
-    print("Inference (InferenceNetwork: BN folded, ReLU fused; Winograd F(2×2,3×3) on 3×3 stride-1 convolutions)")
+    print("Inference (InferenceNetwork: BN folded, ReLU fused; 3×3 stride-1 convolutions by \(ConvolutionAlgorithm.default.rawValue))")
     print("")
-    print("| model | input | threads | batch | ms / batch | images/s | GFLOP/s | % of sgemm |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| model | input | threads | batch | ms / batch | images/s | GFLOP/s | sgemm GFLOP/s (same moment) | % of sgemm |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     var winogradRows: [String] = []
     for name in options.models {
         let size = name == "resnet20" || name == "resnet32" || name == "resnet56" ? 32 : 224
         let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
         let network = try buildNetwork(spec, seed: 1)
         let fast = InferenceNetwork(network)
-        let direct = options.winogradCompare ? InferenceNetwork(network, winograd: false) : nil
+        let direct = options.winogradCompare ? InferenceNetwork(network, algorithm: .im2col) : nil
         for threads in options.threads {
             EngineThreads.set(threads)
-            for batch in [1, 8, 32] {
+            // Measured again next to the model: the machine is shared and its load drifts.
+            let sgemmNow = max(sgemmPeak[threads] ?? 0, 0) > 0 ? sgemmGFLOPS(m: 256, n: 6272, k: 2304, reps: options.reps) : .nan
+            for batch in options.batches {
                 let input = randomTensor(spec.inputShape(batchSize: batch), seed: UInt64(batch))
                 let seconds = timeMedian(reps: options.reps) { _ = fast.logits(input) }
                 let gflops = Double(spec.flopsPerImage) * Double(batch) / seconds / 1e9
                 print("| \(name) | \(size) | \(threads) | \(batch) | \(format(seconds * 1000, 2)) | \(format(Double(batch) / seconds)) "
-                      + "| \(format(gflops)) | \(format(100 * gflops / (sgemmPeak[threads] ?? .nan), 0)) |")
+                      + "| \(format(gflops)) | \(format(sgemmNow)) | \(format(100 * gflops / sgemmNow, 0)) |")
                 if let direct, batch == 8 {
                     let directSeconds = timeMedian(reps: options.reps) { _ = direct.logits(input) }
                     winogradRows.append("| \(name) | \(size) | \(threads) | 8 | \(format(directSeconds * 1000, 2)) | \(format(seconds * 1000, 2)) | \(format(directSeconds / seconds, 2))× |")

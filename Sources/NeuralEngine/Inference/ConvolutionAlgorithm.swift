@@ -9,6 +9,8 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// so a little more rounding (still well within 1e-4 of direct).
     case winograd4x4 = "winograd-4x4"
 
-    /// The fastest on the benchmark machine that stays within tolerance.
-    public static let `default`: ConvolutionAlgorithm = .winograd2x2
+    /// The fastest on the benchmark machine that stays within tolerance: F(4×4, 3×3) ran
+    /// resnet18's 3×3 stride-1 layers 1.5× faster than im2col + GEMM overall and won on
+    /// every one of them (BENCHMARKS.md, "Convolution algorithms").
+    public static let `default`: ConvolutionAlgorithm = .winograd4x4
 }
