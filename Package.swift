@@ -32,10 +32,15 @@ let package = Package(
             name: "CLibPNG", path: "Sources/CLibPNG",
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
 
+        // Small portable C for the engine's hot loops (im2col) and OpenBLAS core selection.
+        .target(
+            name: "CEngineKernels", path: "Sources/CEngineKernels",
+            cSettings: [.unsafeFlags(["-O3"])]),
+
         // MARK: Libraries
         .target(
             name: "NeuralEngine",
-            dependencies: ["CBLAS"]),
+            dependencies: ["CBLAS", "CEngineKernels"]),
         .target(
             name: "ImageKit",
             dependencies: ["CLibJPEG", "CLibPNG"]),
@@ -77,6 +82,10 @@ let package = Package(
             name: "engine-benchmark",
             dependencies: ["NeuralEngine", "CBLAS"],
             path: "Benchmarks/EngineBenchmark"),
+        .executableTarget(
+            name: "layer-benchmark",
+            dependencies: ["NeuralEngine", "CBLAS"],
+            path: "Benchmarks/LayerBenchmark"),
         .executableTarget(
             name: "model-file-benchmark",
             dependencies: ["NeuralEngine"],

@@ -2,7 +2,9 @@
 // beside the GFLOP/s of a large cblas_sgemm measured in the same run.
 //
 //   swift run -c release engine-benchmark [--reps N] [--models a,b] [--threads 1,2]
-//                                         [--train-steps N] [--no-train] [--no-winograd-compare]
+//                                         [--batches 1,8,32] [--train-steps N] [--no-train] [--no-winograd-compare]
+//   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N]
+//     per-convolution times at batch 8 for each ConvolutionAlgorithm, runs interleaved
 //
 // FLOPs are 2 × multiply-adds of convolutions and Dense layers (ArchitectureSpec.flopsPerImage).
 // Every figure is the median of `reps` timed runs after one untimed warm-up.
@@ -17,6 +19,8 @@ struct Options {
     var trainSteps = 3
     var train = true
     var winogradCompare = true
+    var layers = false
+    var batches = [1, 8, 32]
 
     init(_ arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -32,6 +36,8 @@ struct Options {
             case "--train-steps": trainSteps = try Self.positive(value(argument), argument)
             case "--no-train": train = false
             case "--no-winograd-compare": winogradCompare = false
+            case "--layers": layers = true
+            case "--batches": batches = try value(argument).split(separator: ",").map { try Self.positive(String($0), argument) }
             default: throw BenchmarkError("unknown option \(argument)")
             }
         }
@@ -85,8 +91,47 @@ func sgemmGFLOPS(m: Int, n: Int, k: Int, reps: Int) -> Double {
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
+/// Per-step medians at batch 8 for each convolution algorithm, runs interleaved so that
+/// load from other processes hits all alike.
+func layerComparison(_ options: Options) throws {
+    let algorithms = ConvolutionAlgorithm.allCases
+    for name in options.models {
+        let small = name == "resnet20" || name == "resnet32" || name == "resnet56"
+        let size = small ? 32 : 224
+        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
+        let network = try buildNetwork(spec, seed: 1)
+        let networks = algorithms.map { InferenceNetwork(network, algorithm: $0) }
+        let input = randomTensor(spec.inputShape(batchSize: 8), seed: 8)
+        for threads in options.threads {
+            EngineThreads.set(threads)
+            for fast in networks { _ = fast.profile(input) }
+            var runs = [[[InferenceStepTiming]]](repeating: [], count: networks.count)
+            for _ in 0..<options.reps {
+                for (index, fast) in networks.enumerated() { runs[index].append(fast.profile(input)) }
+            }
+            print("")
+            print("\(name)@\(size), batch 8, \(threads) thread(s): per-step medians of \(options.reps), ms")
+            print("")
+            print("| step | " + algorithms.map(\.rawValue).joined(separator: " | ") + " | im2col GFLOP/s |")
+            print("| --- |" + String(repeating: " ---: |", count: algorithms.count + 1))
+            var totals = [Double](repeating: 0, count: networks.count)
+            for step in runs[0][0].indices {
+                let times = runs.map { run in median(run.map { $0[step].seconds }) }
+                for index in totals.indices { totals[index] += times[index] }
+                let first = runs[0][0][step]
+                guard first.flops > 0 else { continue }
+                let label = first.description.replacingOccurrences(of: " im2col+gemm", with: "")
+                print("| \(label) | " + times.map { format($0 * 1000, 2) }.joined(separator: " | ")
+                      + " | \(format(Double(first.flops) / times[0] / 1e9)) |")
+            }
+            print("| **all steps** | " + totals.map { "**" + format($0 * 1000, 1) + "**" }.joined(separator: " | ") + " | |")
+        }
+    }
+}
+
 func run() throws {
     let options = try Options(CommandLine.arguments)
+    if options.layers { return try layerComparison(options) }
     let cores = ProcessInfo.processInfo.activeProcessorCount
     print("engine-benchmark  \(Date())  \(cores) cores  reps \(options.reps) (medians)")
     print("")
@@ -103,25 +148,27 @@ func run() throws {
     }
     print("")
 
-    print("Inference (InferenceNetwork: BN folded, ReLU fused; Winograd F(2×2,3×3) on 3×3 stride-1 convolutions)")
+    print("Inference (InferenceNetwork: BN folded, ReLU fused; 3×3 stride-1 convolutions by \(ConvolutionAlgorithm.default.rawValue))")
     print("")
-    print("| model | input | threads | batch | ms / batch | images/s | GFLOP/s | % of sgemm |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| model | input | threads | batch | ms / batch | images/s | GFLOP/s | sgemm GFLOP/s (same moment) | % of sgemm |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     var winogradRows: [String] = []
     for name in options.models {
         let size = name == "resnet20" || name == "resnet32" || name == "resnet56" ? 32 : 224
         let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
         let network = try buildNetwork(spec, seed: 1)
         let fast = InferenceNetwork(network)
-        let direct = options.winogradCompare ? InferenceNetwork(network, winograd: false) : nil
+        let direct = options.winogradCompare ? InferenceNetwork(network, algorithm: .im2col) : nil
         for threads in options.threads {
             EngineThreads.set(threads)
-            for batch in [1, 8, 32] {
+            // Measured again next to the model: the machine is shared and its load drifts.
+            let sgemmNow = max(sgemmPeak[threads] ?? 0, 0) > 0 ? sgemmGFLOPS(m: 256, n: 6272, k: 2304, reps: options.reps) : .nan
+            for batch in options.batches {
                 let input = randomTensor(spec.inputShape(batchSize: batch), seed: UInt64(batch))
                 let seconds = timeMedian(reps: options.reps) { _ = fast.logits(input) }
                 let gflops = Double(spec.flopsPerImage) * Double(batch) / seconds / 1e9
                 print("| \(name) | \(size) | \(threads) | \(batch) | \(format(seconds * 1000, 2)) | \(format(Double(batch) / seconds)) "
-                      + "| \(format(gflops)) | \(format(100 * gflops / (sgemmPeak[threads] ?? .nan), 0)) |")
+                      + "| \(format(gflops)) | \(format(sgemmNow)) | \(format(100 * gflops / sgemmNow, 0)) |")
                 if let direct, batch == 8 {
                     let directSeconds = timeMedian(reps: options.reps) { _ = direct.logits(input) }
                     winogradRows.append("| \(name) | \(size) | \(threads) | 8 | \(format(directSeconds * 1000, 2)) | \(format(seconds * 1000, 2)) | \(format(directSeconds / seconds, 2))× |")

@@ -17,14 +17,4 @@ struct ConvolutionGeometry {
     var outputPlane: Int { outputHeight * outputWidth }
     /// Rows of the im2col matrix: C·R·S.
     var patchSize: Int { channels * kernelHeight * kernelWidth }
-
-    /// Output columns `q` whose input column `q·stride − padding + s` lies inside the image.
-    @inline(__always)
-    func validColumns(kernelColumn s: Int) -> Range<Int> {
-        let offset = padding - s  // input column = q·stride − offset
-        let low = offset > 0 ? (offset + stride - 1) / stride : 0
-        let highExclusive = width - 1 + offset >= 0 ? (width - 1 + offset) / stride + 1 : 0
-        let high = min(outputWidth, highExclusive)
-        return low < high ? low..<high : 0..<0
-    }
 }

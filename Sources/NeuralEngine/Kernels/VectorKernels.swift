@@ -1,10 +1,12 @@
 // Reductions written with SIMD lanes: LLVM does not vectorise a plain Float sum because
 // reassociation changes the result, so we reassociate explicitly (16 partial sums).
+// Products are `a * b` then `+=`, never `addProduct`: that promises a fused multiply-add,
+// which on the baseline x86-64 target (no FMA) becomes a libm `fmaf` call per lane.
 
 typealias FloatVector = SIMD16<Float>
 
 @inline(__always)
-private func load(_ p: UnsafePointer<Float>) -> FloatVector {
+func loadVector(_ p: UnsafePointer<Float>) -> FloatVector {
     UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
 }
 
@@ -14,7 +16,7 @@ func vectorSum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
     var acc = FloatVector()
     var i = 0
     while i + FloatVector.scalarCount <= count {
-        acc += load(x + i)
+        acc += loadVector(x + i)
         i += FloatVector.scalarCount
     }
     var total = acc.sum()
@@ -29,8 +31,8 @@ func vectorSumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ count: Int, mean:
     let m = FloatVector(repeating: mean)
     var i = 0
     while i + FloatVector.scalarCount <= count {
-        let d = load(x + i) - m
-        acc.addProduct(d, d)
+        let d = loadVector(x + i) - m
+        acc += d * d
         i += FloatVector.scalarCount
     }
     var total = acc.sum()
@@ -46,8 +48,8 @@ func vectorDotAndSum(
     var dot = FloatVector(), sum = FloatVector()
     var i = 0
     while i + FloatVector.scalarCount <= count {
-        let yv = load(y + i)
-        dot.addProduct(load(x + i), yv)
+        let yv = loadVector(y + i)
+        dot += loadVector(x + i) * yv
         sum += yv
         i += FloatVector.scalarCount
     }
@@ -63,4 +65,9 @@ func vectorAffine(
     into y: UnsafeMutablePointer<Float>
 ) {
     for i in 0..<count { y[i] = x[i] * a + b }
+}
+
+@inline(__always)
+func storeVector(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self)
 }

@@ -6,6 +6,7 @@ extension Conv2D {
     ///   dW += dY_g (K, G·PQ) · cols_gᵀ (G·PQ, CRS)
     ///   dcols_g (CRS, G·PQ) = Wᵀ (CRS, K) · dY_g (K, G·PQ), then col2im → dX_g
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        EngineThreads.prepare()
         guard let input = cachedInput else {
             preconditionFailure("Conv2D.backward needs a preceding forward(_:training: true)")
         }
@@ -93,7 +94,7 @@ extension Conv2D {
         dy.scalars.withUnsafeBufferPointer { d in
             sums.withUnsafeMutableBufferPointer { s in
                 let base = d.baseAddress!, out = s.baseAddress!
-                parallelFor(k, minimumChunk: chunk(forItemCost: images * plane)) { range in
+                parallelFor(k, minimumChunk: chunkSize(forItemCost: images * plane)) { range in
                     for channel in range {
                         var total: Float = 0
                         for image in 0..<images {
