@@ -86,7 +86,8 @@ let package = Package(
         .executableTarget(
             name: "image-benchmark",
             dependencies: ["ImageKit"],
-            path: "Benchmarks/ImageBenchmark"),
+            path: "Benchmarks/ImageBenchmark",
+            exclude: ["run.sh", "make_inputs.py", "pillow_benchmark.py"]),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
