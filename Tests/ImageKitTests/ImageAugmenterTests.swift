@@ -20,7 +20,7 @@ import Testing
     func identity() throws {
         let image = try Self.picture()
         let augmenter = try ImageAugmenter(options: AugmentationOptions())
-        #expect(augmenter.augment(image, to: Self.input, seed: 42) == image)
+        #expect(try augmenter.augment(image, to: Self.input, seed: 42) == image)
     }
 
     @Test("Horizontal flip alone gives the picture or its exact mirror, both over seeds")
@@ -30,7 +30,7 @@ import Testing
         let augmenter = try ImageAugmenter(options: AugmentationOptions(horizontalFlip: true))
         var flipped = 0, kept = 0
         for seed in 0..<40 {
-            let out = augmenter.augment(image, to: Self.input, seed: UInt64(seed))
+            let out = try augmenter.augment(image, to: Self.input, seed: UInt64(seed))
             if out == mirror { flipped += 1 } else if out == image { kept += 1 }
         }
         #expect(flipped + kept == 40 && flipped > 5 && kept > 5)
@@ -41,12 +41,12 @@ import Testing
         let images = try (0..<6).map { _ in try Self.picture() }
         let augmenter = try ImageAugmenter(options: .keras(rotation: 40, widthShift: 0.2, heightShift: 0.2,
                                                            shear: 0.2, zoom: 0.2, horizontalFlip: true))
-        let a = augmenter.augment(images, to: Self.input, seed: 7)
-        let b = augmenter.augment(images, to: Self.input, seed: 7)
-        let c = augmenter.augment(images, to: Self.input, seed: 8)
+        let a = try augmenter.augment(images, to: Self.input, seed: 7)
+        let b = try augmenter.augment(images, to: Self.input, seed: 7)
+        let c = try augmenter.augment(images, to: Self.input, seed: 8)
         #expect(a == b)
         #expect(a != c)
-        #expect(a[3] == augmenter.augment(images[3], to: Self.input, seed: AugmentationGenerator.seed(7, index: 3)))
+        #expect(try a[3] == augmenter.augment(images[3], to: Self.input, seed: AugmentationGenerator.seed(7, index: 3)))
         #expect(Set(a.map(\.pixels)).count == 6)  // each image drew its own transform
         let pre = try ImagePreprocessor(options: Self.input)
         let batch = pre.augmentedBatch(images, augmenter: augmenter, seed: 7)
@@ -91,7 +91,7 @@ import Testing
         let plain = try ImagePreprocessor(options: options).resize(image)
         func mean(_ i: RGBImage) -> Double { Double(i.pixels.reduce(0) { $0 + Int($1) }) / Double(i.pixels.count) }
         for seed in 0..<10 {
-            let out = augmenter.augment(image, to: options, seed: UInt64(seed))
+            let out = try augmenter.augment(image, to: options, seed: UInt64(seed))
             #expect(out.width == 32 && out.height == 32)
             #expect(out != plain)
             #expect(abs(mean(out) - mean(plain)) < 25)
@@ -104,17 +104,21 @@ import Testing
         let options = PreprocessingOptions(inputWidth: 24, inputHeight: 24)
         let augmenter = try ImageAugmenter(options: AugmentationOptions(
             resizedCrop: .init(), brightness: 0.4, contrast: 0.4, saturation: 0.4))
-        let outputs = (0..<8).map { augmenter.augment(image, to: options, seed: UInt64($0)) }
+        let outputs = try (0..<8).map { try augmenter.augment(image, to: options, seed: UInt64($0)) }
         #expect(outputs.allSatisfy { $0.width == 24 && $0.height == 24 })
         #expect(Set(outputs.map(\.pixels)).count == 8)
         let brighter = try ImageAugmenter(options: AugmentationOptions(brightness: 0.5))
         let gray = try RGBImage(width: 24, height: 24, color: RGBColor(gray: 100))
-        let values = Set((0..<20).map { brighter.augment(gray, to: options, seed: UInt64($0)).pixels[0] })
+        let values = Set(try (0..<20).map { try brighter.augment(gray, to: options, seed: UInt64($0)).pixels[0] })
         #expect(values.allSatisfy { $0 >= 50 && $0 <= 150 } && values.count > 5)
     }
 
-    @Test("Impossible ranges are refused")
-    func invalidOptions() {
+    @Test("Impossible ranges and input sizes are refused")
+    func invalidOptions() throws {
+        let augmenter = try ImageAugmenter(options: AugmentationOptions(horizontalFlip: true))
+        #expect(throws: ImageError.self) {
+            try augmenter.augment(Self.picture(), to: PreprocessingOptions(inputWidth: 0, inputHeight: 3), seed: 1)
+        }
         #expect(throws: ImageError.self) { try ImageAugmenter(options: AugmentationOptions(rotation: -1)) }
         #expect(throws: ImageError.self) { try ImageAugmenter(options: AugmentationOptions(zoom: 0...1)) }
         #expect(throws: ImageError.self) {
