@@ -123,6 +123,12 @@ public struct ImagePreprocessor: Sendable {
         }
     }
 
+    /// Encoded bytes (an upload) straight to a C×H×W array: decodes with DCT
+    /// downscaling for this preprocessing, turns upright, resizes, normalises.
+    public func tensor(fromEncoded data: Data, decode base: DecodeOptions = DecodeOptions()) throws -> [Float] {
+        tensor(try ImageDecoder(options: decodeOptions(base)).decode(data))
+    }
+
     /// Many images as N×C×H×W, in parallel across images.
     public func batch(_ images: [RGBImage]) -> ImageBatch {
         let per = options.channels * options.inputWidth * options.inputHeight
