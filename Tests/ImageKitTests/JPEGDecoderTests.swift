@@ -12,6 +12,7 @@ import Testing
     im.save(f"{d}/baseline.jpg", quality=90)
     im.save(f"{d}/progressive.jpg", quality=85, progressive=True)
     im.save(f"{d}/subsample444.jpg", quality=95, subsampling=0)
+    im.save(f"{d}/restart.jpg", quality=90, restart_marker_blocks=3)
     im.convert("L").save(f"{d}/gray.jpg", quality=90)
     im.convert("CMYK").save(f"{d}/cmyk.jpg", quality=95)
     if shutil.which("jpegtran"):
@@ -30,7 +31,7 @@ import Testing
         defer { Pillow.cleanUp(dir) }
         let listing = try Pillow.run(Self.generate, in: dir)
         let lines = listing.split(separator: "\n")
-        #expect(lines.count >= 5)
+        #expect(lines.count >= 6)
         for line in lines {
             let parts = line.split(separator: " ")
             let name = String(parts[0])
@@ -149,6 +150,24 @@ import Testing
         let pre = try ImagePreprocessor(options: squash)
         let a = pre.resize(small), b = pre.resize(full)
         #expect(pixelDifference(a.pixels, b.pixels).mean < 3)
+    }
+
+    @Test("DCT scaling is chosen for the upright size of an EXIF-rotated photo", .enabled(if: Pillow.available))
+    func dctDownscalingRespectsOrientation() throws {
+        let dir = try Pillow.scratch()
+        defer { Pillow.cleanUp(dir) }
+        try Pillow.run(PythonScripts.photo + """
+        import sys
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        photo(1600, 800).save(sys.argv[1] + "/side.jpg", quality=90, exif=exif.tobytes())
+        """, in: dir)
+        let data = try Data(contentsOf: dir.appendingPathComponent("side.jpg"))
+        // Upright it is 800x1600; a 150x350 squash needs ≥ 350 rows upright, i.e.
+        // ≥ 350 stored columns: 1/4 (400x200 stored) is the most that allows.
+        let options = PreprocessingOptions(inputWidth: 150, inputHeight: 350)
+        let image = try ImageDecoder(options: DecodeOptions(downscaleFor: options)).decode(data)
+        #expect(image.width == 200 && image.height == 400)
     }
 
     @Test("Every hymenoptera training image decodes, and the GIF is refused as GIF")
