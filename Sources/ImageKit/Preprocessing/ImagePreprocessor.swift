@@ -177,30 +177,3 @@ public struct ImagePreprocessor: Sendable {
         return batch(images)
     }
 }
-
-/// A buffer shared by concurrentPerform workers that write disjoint slices,
-/// which is why the unchecked Sendable is safe.
-struct SendableBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-}
-
-/// Results written by parallel workers, one slot each, under a lock.
-final class ResultSlots<Value: Sendable>: @unchecked Sendable {
-    private var slots: [Result<Value, any Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<Value, any Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    func all() -> [Result<Value, any Error>] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0 ?? .failure(ImageError.invalidOptions("image was not processed")) }
-    }
-}
