@@ -191,4 +191,35 @@ import Testing
         }
         #expect(decoded == 244 && gifs == 1)
     }
+
+    @Test("Real hymenoptera photos match Pillow's decoding closely",
+          .enabled(if: Pillow.available && TestData.hymenopteraTrain != nil))
+    func realPhotosMatchPillow() throws {
+        let root = try #require(TestData.hymenopteraTrain)
+        let dir = try Pillow.scratch()
+        defer { Pillow.cleanUp(dir) }
+        // Every 12th file of each class, so the check stays quick.
+        let files = try ["ants", "bees"].flatMap { folder in
+            try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)
+                .filter { $0.hasSuffix(".jpg") }.sorted().enumerated()
+                .filter { $0.offset % 12 == 0 }.map { root.appendingPathComponent(folder).appendingPathComponent($0.element) }
+        }
+        let list = files.map(\.path).joined(separator: "\n")
+        try list.write(to: dir.appendingPathComponent("list.txt"), atomically: true, encoding: .utf8)
+        try Pillow.run("""
+        import sys
+        from PIL import Image, ImageOps
+        d = sys.argv[1]
+        for i, path in enumerate(open(d + "/list.txt").read().split("\\n")):
+            im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+            open(f"{d}/{i}.rgb", "wb").write(im.tobytes())
+        """, in: dir)
+        #expect(files.count >= 15)
+        for (i, file) in files.enumerated() {
+            let image = try ImageDecoder().decode(contentsOf: file)
+            let expected = try [UInt8](Data(contentsOf: dir.appendingPathComponent("\(i).rgb")))
+            let diff = pixelDifference(image.pixels, expected)
+            #expect(diff.max <= 4 && diff.mean < 0.3, "\(file.lastPathComponent): \(diff)")
+        }
+    }
 }
