@@ -31,6 +31,12 @@ let package = Package(
         .systemLibrary(
             name: "CLibPNG", path: "Sources/CLibPNG",
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
+        // setjmp/longjmp error handling for libjpeg and libpng stays in C.
+        .target(
+            name: "CImageShim",
+            dependencies: ["CLibJPEG", "CLibPNG"],
+            cSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
         // Small portable C for the engine's hot loops (im2col) and OpenBLAS core selection.
         .target(
@@ -43,7 +49,7 @@ let package = Package(
             dependencies: ["CBLAS", "CEngineKernels"]),
         .target(
             name: "ImageKit",
-            dependencies: ["CLibJPEG", "CLibPNG"]),
+            dependencies: ["CImageShim"]),
         .target(
             name: "HTTPKit",
             dependencies: [.product(name: "Logging", package: "swift-log")]),
@@ -90,6 +96,11 @@ let package = Package(
             name: "model-file-benchmark",
             dependencies: ["NeuralEngine"],
             path: "Benchmarks/ModelFileBenchmark"),
+        .executableTarget(
+            name: "image-benchmark",
+            dependencies: ["ImageKit"],
+            path: "Benchmarks/ImageBenchmark",
+            exclude: ["run.sh", "make_inputs.py", "pillow_benchmark.py"]),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
