@@ -77,6 +77,11 @@ let package = Package(
             name: "engine-benchmark",
             dependencies: ["NeuralEngine", "CBLAS"],
             path: "Benchmarks/EngineBenchmark"),
+        .executableTarget(
+            name: "http-benchmark",
+            dependencies: ["HTTPKit", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HTTPBenchmark",
+            exclude: ["run.sh", "upload.lua"]),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
