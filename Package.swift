@@ -101,6 +101,11 @@ let package = Package(
             dependencies: ["ImageKit"],
             path: "Benchmarks/ImageBenchmark",
             exclude: ["run.sh", "make_inputs.py", "pillow_benchmark.py"]),
+        .executableTarget(
+            name: "http-benchmark",
+            dependencies: ["HTTPKit", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HTTPBenchmark",
+            exclude: ["run.sh", "upload.lua"]),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),

@@ -1,4 +1,0 @@
-import Testing
-@testable import HTTPKit
-
-@Test func moduleBuilds() {}
