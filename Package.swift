@@ -31,6 +31,9 @@ let package = Package(
         .systemLibrary(
             name: "CLibPNG", path: "Sources/CLibPNG",
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Libraries
         .target(
@@ -45,7 +48,7 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: [
-                "NeuralEngine", "ImageKit",
+                "NeuralEngine", "ImageKit", "CZlib",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .target(
