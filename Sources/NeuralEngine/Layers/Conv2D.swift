@@ -21,7 +21,9 @@ public final class Conv2D: Layer {
 
     /// Upper bound on the im2col scratch, in scalars (16 MiB): sets how many images share
     /// one GEMM. Wide enough for OpenBLAS to reach its peak, small enough to stay in memory.
-    static let columnBudget = 1 << 22
+    static let defaultColumnBudget = 1 << 22
+    /// Per layer so that tests can force several groups per batch.
+    var columnBudget = Conv2D.defaultColumnBudget
 
     var cachedInput: Tensor?
     var columns: [Float] = []
@@ -77,7 +79,7 @@ public final class Conv2D: Layer {
 
     /// How many images share one im2col GEMM.
     func groupSize(images: Int, geometry g: ConvolutionGeometry) -> Int {
-        max(1, min(images, Self.columnBudget / max(1, g.patchSize * g.outputPlane)))
+        max(1, min(images, columnBudget / max(1, g.patchSize * g.outputPlane)))
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
