@@ -11,6 +11,13 @@ public enum ConfigurationLoader {
     /// `overrides` holds only the flags the user gave, keyed by flag name without
     /// dashes; augmentation keys may be given at the top level or under `augmentation`.
     public static func load(file: String?, overrides: [String: Any]) throws -> TrainingConfiguration {
+        try loadWithKeys(file: file, overrides: overrides).configuration
+    }
+
+    /// Also returns the option names the file and the flags set (`augmentation` for any augmentation key).
+    public static func loadWithKeys(file: String?, overrides: [String: Any]) throws
+        -> (configuration: TrainingConfiguration, givenKeys: Set<String>)
+    {
         var tree: [String: Any] = [:]
         if let file {
             tree = try readTree(file)
@@ -27,7 +34,7 @@ public enum ConfigurationLoader {
         }
         do {
             let json = try JSONSerialization.data(withJSONObject: tree)
-            return try JSONDecoder().decode(TrainingConfiguration.self, from: json)
+            return (try JSONDecoder().decode(TrainingConfiguration.self, from: json), Set(tree.keys))
         } catch let error as DecodingError {
             throw TrainingError.configurationFile(path: file ?? "(flags)", reason: describe(error))
         }
@@ -124,9 +131,13 @@ public enum ConfigurationLoader {
 }
 
 extension TrainingConfiguration {
-    /// Human-readable YAML, in declaration order, for the start-of-run printout.
+    /// Pretty, sorted JSON (which is also YAML, so it can be saved and passed back
+    /// with --config) for the start-of-run printout and the report.
     public func yamlDescription() -> String {
-        (try? YAMLEncoder().encode(self)) ?? "\(self)"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "\(self)" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Compact, sorted JSON for the model file's provenance.

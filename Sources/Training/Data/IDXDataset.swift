@@ -11,7 +11,7 @@ public struct IDXDataset: ImageDataset {
     public let height: Int
     let pixels: [UInt8]
     /// Brings a native image to the working size and channel count (identity when they match).
-    let adapt: @Sendable (WorkingImage) throws -> WorkingImage
+    var adapt: @Sendable (WorkingImage) throws -> WorkingImage
 
     /// `t10k-images-idx3-ubyte.gz` → `t10k-labels-idx1-ubyte.gz` (and without `.gz`).
     public static func labelsPath(besideImages path: String) -> String? {
@@ -76,6 +76,13 @@ public struct IDXDataset: ImageDataset {
         self.width = images.dimensions[2]
         self.pixels = images.bytes
         self.adapt = adapt
+    }
+
+    /// The same images behind another adapter (no second read of the file).
+    public func adapted(by adapt: @escaping @Sendable (WorkingImage) throws -> WorkingImage) -> IDXDataset {
+        var copy = self
+        copy.adapt = adapt
+        return copy
     }
 
     public func sourceName(at index: Int) -> String { "\(URL(fileURLWithPath: imagesPath).lastPathComponent)#\(index)" }

@@ -16,7 +16,8 @@ public struct Batch: Sendable {
 /// draws from a generator seeded by (epoch seed, position in the epoch), so batches
 /// are identical whatever the thread count or timing.
 public final class BatchLoader: Sendable {
-    public typealias Augment = @Sendable (WorkingImage, inout SeededGenerator) -> WorkingImage
+    /// Augments one working image, drawing from a generator seeded with the given value.
+    public typealias Augment = @Sendable (WorkingImage, UInt64) -> WorkingImage
 
     public let dataset: any ImageDataset
     public let labels: [Int]
@@ -92,8 +93,7 @@ public final class BatchLoader: Sendable {
                     let index = slice[position]
                     if var image = workingImage(at: index) {
                         if let augment, let augmentSeed {
-                            var generator = SeededGenerator(seed: augmentSeed &+ UInt64(sliceStart + position) &* 0x9E37_79B9_7F4A_7C15)
-                            image = augment(image, &generator)
+                            image = augment(image, augmentSeed &+ UInt64(sliceStart + position) &* 0x9E37_79B9_7F4A_7C15)
                         }
                         images.value[position] = image
                     }
