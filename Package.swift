@@ -41,10 +41,14 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3"])],
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
+        // Small portable C for the engine (OpenBLAS core selection).
+        .target(
+            name: "CEngineKernels", path: "Sources/CEngineKernels"),
+
         // MARK: Libraries
         .target(
             name: "NeuralEngine",
-            dependencies: ["CBLAS"]),
+            dependencies: ["CBLAS", "CEngineKernels"]),
         .target(
             name: "ImageKit",
             dependencies: ["CImageShim"]),
@@ -90,6 +94,10 @@ let package = Package(
             name: "image-benchmark",
             dependencies: ["ImageKit"],
             path: "Benchmarks/ImageBenchmark"),
+        .executableTarget(
+            name: "layer-benchmark",
+            dependencies: ["NeuralEngine", "CBLAS"],
+            path: "Benchmarks/LayerBenchmark"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
