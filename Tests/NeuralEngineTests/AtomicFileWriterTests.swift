@@ -12,6 +12,12 @@ struct AtomicFileWriterTests {
         var failures: [String] = []
         var stop = false
 
+        var loadCount: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return loads + failures.count
+        }
+
         func record(_ body: (Observations) -> Void) {
             lock.lock()
             defer { lock.unlock() }
@@ -23,10 +29,15 @@ struct AtomicFileWriterTests {
         let directory = try ModelFileFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("model.safetensors")
-        // Large enough (about 2 MB) that a non-atomic write would be caught half-way.
-        let networks = [ModelFileFixtures.network(seed: 1, hidden: 120_000),
-                        ModelFileFixtures.network(seed: 2, hidden: 120_000)]
-        try ModelFile.save(network: networks[0], metadata: ModelFileFixtures.metadata, to: url)
+        // About 1 MB: large enough that a plain (truncate, then write) save is caught
+        // half-way by the reader within a few rounds.
+        let networks = [ModelFileFixtures.network(seed: 1, hidden: 40_000),
+                        ModelFileFixtures.network(seed: 2, hidden: 40_000)]
+        var savedVersions = Set<String>()
+        for network in networks {
+            try ModelFile.save(network: network, metadata: ModelFileFixtures.metadata, to: url)
+            savedVersions.insert(try ModelFile.load(from: url).version)
+        }
 
         let observations = Observations()
         let reader = DispatchGroup()
@@ -43,10 +54,11 @@ struct AtomicFileWriterTests {
                 }
             }
         }
-        var savedVersions = Set<String>()
-        for round in 0..<40 {
-            try ModelFile.save(network: networks[round % 2], metadata: ModelFileFixtures.metadata, to: url)
-            savedVersions.insert(try ModelFile.load(from: url).version)
+        // Keep saving until the reader has overlapped many saves (it may start late).
+        var rounds = 0
+        while rounds < 20 || observations.loadCount < 40, rounds < 2000 {
+            try ModelFile.save(network: networks[rounds % 2], metadata: ModelFileFixtures.metadata, to: url)
+            rounds += 1
         }
         observations.record { $0.stop = true }
         reader.wait()
