@@ -17,8 +17,33 @@ public struct ImageAugmenter: Sendable {
     }
 
     /// Augments one image to the model's input size, drawing from `generator`.
+    /// Throws only for preprocessing options that fail `validate()`.
     public func augment(_ image: RGBImage, to preprocessing: PreprocessingOptions,
-                        using generator: inout AugmentationGenerator) -> RGBImage {
+                        using generator: inout AugmentationGenerator) throws -> RGBImage {
+        try preprocessing.validate()
+        return augmentValidated(image, to: preprocessing, using: &generator)
+    }
+
+    public func augment(_ image: RGBImage, to preprocessing: PreprocessingOptions, seed: UInt64) throws -> RGBImage {
+        var generator = AugmentationGenerator(seed: seed)
+        return try augment(image, to: preprocessing, using: &generator)
+    }
+
+    /// Augments a batch in parallel; image i uses `AugmentationGenerator.seed(seed, index: i)`,
+    /// so the result does not depend on scheduling.
+    public func augment(_ images: [RGBImage], to preprocessing: PreprocessingOptions, seed: UInt64)
+        throws -> [RGBImage] {
+        try preprocessing.validate()
+        let slots = ResultSlots<RGBImage>(count: images.count)
+        DispatchQueue.concurrentPerform(iterations: images.count) { index in
+            var generator = AugmentationGenerator(seed: AugmentationGenerator.seed(seed, index: index))
+            slots.set(index, .success(augmentValidated(images[index], to: preprocessing, using: &generator)))
+        }
+        return try slots.all().map { try $0.get() }
+    }
+
+    func augmentValidated(_ image: RGBImage, to preprocessing: PreprocessingOptions,
+                          using generator: inout AugmentationGenerator) -> RGBImage {
         let w = preprocessing.inputWidth, h = preprocessing.inputHeight
         var source = image
         // Output pixel → position in `source` of the plain (unaugmented) resize.
@@ -31,9 +56,7 @@ public struct ImageAugmenter: Sendable {
             case .pad:
                 // Letterbox first (bars in the background colour, not the fill
                 // mode), then the random transform acts on the padded picture.
-                var exact = preprocessing
-                exact.resize = .pad
-                source = ImagePreprocessor.resizeUnchecked(image, options: exact)
+                source = ImagePreprocessor.resizeUnchecked(image, options: preprocessing)
                 base = .identity
             case .squash, .shorterSide:
                 let box = ImagePreprocessor.sourceBox(for: preprocessing, width: image.width, height: image.height)
@@ -58,23 +81,6 @@ public struct ImageAugmenter: Sendable {
                                   fillMode: options.fillMode, fillColor: options.fillColor)
         ColorJitter.sample(options, &generator).apply(to: &out)
         return out
-    }
-
-    public func augment(_ image: RGBImage, to preprocessing: PreprocessingOptions, seed: UInt64) -> RGBImage {
-        var generator = AugmentationGenerator(seed: seed)
-        return augment(image, to: preprocessing, using: &generator)
-    }
-
-    /// Augments a batch in parallel; image i uses `AugmentationGenerator.seed(seed, index: i)`,
-    /// so the result does not depend on scheduling.
-    public func augment(_ images: [RGBImage], to preprocessing: PreprocessingOptions, seed: UInt64) -> [RGBImage] {
-        let slots = ResultSlots<RGBImage>(count: images.count)
-        DispatchQueue.concurrentPerform(iterations: images.count) { index in
-            let image = augment(images[index], to: preprocessing,
-                                seed: AugmentationGenerator.seed(seed, index: index))
-            slots.set(index, .success(image))
-        }
-        return slots.all().compactMap { try? $0.get() }
     }
 
     /// Keras `ImageDataGenerator.random_transform` geometry, in output coordinates.

@@ -145,8 +145,8 @@ public struct ImagePreprocessor: Sendable {
         let data = [Float](unsafeUninitializedCapacity: per * images.count) { buffer, initialized in
             let shared = SendableBuffer(buffer)
             DispatchQueue.concurrentPerform(iterations: images.count) { index in
-                let augmented = augmenter.augment(images[index], to: options,
-                                                  seed: AugmentationGenerator.seed(seed, index: index))
+                var generator = AugmentationGenerator(seed: AugmentationGenerator.seed(seed, index: index))
+                let augmented = augmenter.augmentValidated(images[index], to: options, using: &generator)
                 let slice = UnsafeMutableBufferPointer(rebasing: shared.buffer[(index * per)..<((index + 1) * per)])
                 writeNormalized(augmented, into: slice)
             }
