@@ -20,6 +20,11 @@ enum Augmentation {
         // The working image is already W×H, so the base resize is the identity.
         let target = PreprocessingOptions(inputWidth: preprocessing.inputWidth, inputHeight: preprocessing.inputHeight,
                                           channels: 3, mean: [0], std: [1], resize: .squash)
+        do {
+            try target.validate()
+        } catch {
+            throw TrainingError.invalidConfiguration("augmentation: \(error)")
+        }
         return { image, seed in
             let rgb: RGBImage
             do {
@@ -29,7 +34,8 @@ enum Augmentation {
             } catch {
                 return image  // unreachable: working images always have consistent sizes
             }
-            let out = augmenter.augment(rgb, to: target, seed: seed)
+            // `target` was validated above, the only thing `augment` checks.
+            guard let out = try? augmenter.augment(rgb, to: target, seed: seed) else { return image }
             if image.channels == 3 {
                 return WorkingImage(width: out.width, height: out.height, channels: 3, pixels: out.pixels)
             }
