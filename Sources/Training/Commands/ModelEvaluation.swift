@@ -80,7 +80,7 @@ public enum ModelEvaluation {
         let batches = BatchLoader(
             dataset: remapped, batchSize: batchSize,
             normalizer: BatchNormalizer(width: p.inputWidth, height: p.inputHeight, channels: p.channels, mean: p.mean, std: p.std),
-            cache: ImageCache(count: 0, budgetBytes: 0), failures: FailureLog(), workers: 2)
+            cache: ImageCache(count: remapped.count, budgetBytes: 0), failures: FailureLog(), workers: 2)
         let started = ProgressPrinter.now()
         let inference = InferenceNetwork(network)
         var accumulator = EvaluationAccumulator(classCount: metadata.labels.count)

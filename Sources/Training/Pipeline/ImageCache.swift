@@ -9,10 +9,12 @@ public final class ImageCache: @unchecked Sendable {
     private let lock = NSLock()
     private var images: [WorkingImage?]
     private let budget: Int
+    private let capacity: Int
     private var used = 0
 
     public init(count: Int, budgetBytes: Int) {
         images = [WorkingImage?](repeating: nil, count: count)
+        capacity = count
         budget = budgetBytes
     }
 
@@ -22,6 +24,7 @@ public final class ImageCache: @unchecked Sendable {
     /// The cached image, or `load()`'s result, stored when it fits the budget.
     /// Two threads may load the same index at once; both get the same pixels and one copy is kept.
     public func image(at index: Int, load: () throws -> WorkingImage) rethrows -> WorkingImage {
+        guard index >= 0 && index < capacity else { return try load() }  // outside the cache: not kept
         if let cached = lock.withLock({ images[index] }) { return cached }
         let image = try load()
         lock.withLock {
