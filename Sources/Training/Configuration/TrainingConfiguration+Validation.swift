@@ -1,4 +1,5 @@
 import Foundation
+import NeuralEngine
 
 extension TrainingConfiguration {
     /// Checks ranges and flag combinations before any data is read, so a typo
@@ -8,6 +9,10 @@ extension TrainingConfiguration {
             if !ok { throw TrainingError.invalidConfiguration(message) }
         }
         try check(!data.isEmpty, "--data is required (a folder with one subfolder per class, or an IDX images file)")
+        if initFrom == nil && !ArchitectureSpec.presetNames.contains(arch) {
+            throw TrainingError.invalidConfiguration(
+                "unknown --arch '\(arch)'; presets: \(ArchitectureSpec.presetNames.joined(separator: ", "))")
+        }
         if val != nil && valSplit != nil {
             throw TrainingError.invalidConfiguration("--val and --val-split cannot be used together: give a validation folder or a split fraction")
         }
