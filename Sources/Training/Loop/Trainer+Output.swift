@@ -39,7 +39,7 @@ extension Trainer {
             "train": "\(data.train.count) images: \(data.train.summary)",
             "validation": data.validation.map { "\($0.count) images: \($0.summary)" } ?? "none",
             "classes": "\(data.classNames.count)",
-            "unreadable_images": "\(failures.count)",
+            "unreadable_images": "\(failures.count + validationFailures.count)",
             "evaluated_on": data.validation == nil ? "train" : "validation",
         ]
         let provenance = Provenance(createdAt: ISO8601DateFormatter().string(from: Date()), arguments: arguments,
@@ -76,7 +76,7 @@ extension Trainer {
             printer.write("confusion matrix (rows: true class, columns: predicted)")
             printer.write(evaluation.formattedConfusion())
         }
-        let failed = failures.lines
+        let failed = failures.lines + validationFailures.lines
         if !failed.isEmpty {
             printer.write("\(failed.count) unreadable image(s) were skipped:")
             for line in failed.prefix(20) { printer.write("  " + line) }

@@ -71,7 +71,7 @@ extension Trainer {
         try finish()
         return TrainingOutcome(modelPath: paths.model, reportPath: paths.report, checkpointPath: paths.checkpoint,
                                history: history, bestEpoch: bestEpoch, bestEvaluation: bestEvaluation,
-                               classNames: data.classNames, failures: failures.lines,
+                               classNames: data.classNames, failures: failures.lines + validationFailures.lines,
                                stoppedEarly: stoppedEarly, labelMapping: labelMapping)
     }
 

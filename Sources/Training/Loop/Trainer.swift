@@ -11,6 +11,7 @@ final class Trainer {
     let trainLoader: BatchLoader
     let validationLoader: BatchLoader?
     let failures = FailureLog()
+    let validationFailures = FailureLog()
     let loss: WeightedCrossEntropy
     let evaluationLoss: WeightedCrossEntropy
     let optimizer: any TrainingOptimizer
@@ -42,10 +43,6 @@ final class Trainer {
         // The network: a preset, or the --init-from model's architecture with this data's classes.
         let spec: ArchitectureSpec
         if let base {
-            if configuration.arch != base.metadata.architecture.preset && configuration.arch != TrainingConfiguration().arch {
-                throw TrainingError.invalidConfiguration(
-                    "--arch \(configuration.arch) differs from the --init-from model's \(base.metadata.architecture.preset ?? "architecture"); leave --arch out")
-            }
             spec = TransferLearning.spec(from: base, classes: classes)
             guard spec.inputWidth == data.preprocessing.inputWidth, spec.inputChannels == data.preprocessing.channels else {
                 throw TrainingError.invalidConfiguration(
@@ -79,10 +76,11 @@ final class Trainer {
         trainLoader = BatchLoader(dataset: data.train, batchSize: configuration.batchSize, normalizer: normalizer,
                                   cache: ImageCache(count: data.train.count, budgetBytes: budget / total * data.train.count),
                                   failures: failures, augment: augment, workers: configuration.workers)
+        let validationFailures = self.validationFailures
         validationLoader = data.validation.map {
             BatchLoader(dataset: $0, batchSize: configuration.batchSize, normalizer: normalizer,
                         cache: ImageCache(count: $0.count, budgetBytes: budget / total * validationCount),
-                        failures: FailureLog(), workers: configuration.workers)
+                        failures: validationFailures, workers: configuration.workers)
         }
 
         let weights = configuration.classWeights == "auto"

@@ -21,6 +21,13 @@ public enum TrainingSession {
         EngineThreads.set(configuration.threads ?? ProcessInfo.processInfo.activeProcessorCount)
 
         let base = try configuration.initFrom.map(TransferLearning.load)
+        if let base, let preset = base.metadata.architecture.preset {
+            if givenKeys.contains("arch") && configuration.arch != preset {
+                throw TrainingError.invalidConfiguration(
+                    "--arch \(configuration.arch) differs from the --init-from model's \(preset); leave --arch out")
+            }
+            configuration.arch = preset
+        }
         let data = try TrainingData.resolve(&configuration, base: base?.metadata.preprocessing)
         let trainer = try Trainer(configuration: configuration, data: data, base: base, checkpoint: checkpoint,
                                   arguments: arguments, printer: printer)
@@ -33,6 +40,8 @@ public enum TrainingSession {
                                      givenKeys: Set<String>) throws -> TrainingConfiguration {
         var resumed = saved
         resumed.resume = given.resume
+        // The checkpoint already holds every weight; the --init-from model is not needed again.
+        resumed.initFrom = nil
         let allowed: Set<String> = ["epochs", "threads", "workers", "cache-mb", "resume", "early-stopping"]
         let givenJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(given)) as? [String: Any] ?? [:]
         let savedJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(saved)) as? [String: Any] ?? [:]
