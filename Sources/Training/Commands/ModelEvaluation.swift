@@ -94,14 +94,19 @@ public enum ModelEvaluation {
                       classNames: metadata.labels, failures: batches.failures.lines, seconds: ProgressPrinter.now() - started)
     }
 
-    /// For each data class, the model's output index; IDX data (numbered classes
-    /// with the model's own table) map one to one.
+    /// For each data class, the model's output index, by name: exactly, or else ignoring
+    /// case and punctuation (a folder cannot be called "T-shirt/top", so "T-shirt-top" matches it).
     static func classMapping(data: [String], model: [String], dataPath: String) throws -> [Int] {
         if data == model { return Array(model.indices) }
+        func key(_ name: String) -> String { String(name.lowercased().filter { $0.isLetter || $0.isNumber }) }
         var mapping: [Int] = []
         var unknown: [String] = []
         for name in data {
-            if let index = model.firstIndex(of: name) { mapping.append(index) } else { unknown.append(name) }
+            if let index = model.firstIndex(of: name) ?? model.firstIndex(where: { key($0) == key(name) }) {
+                mapping.append(index)
+            } else {
+                unknown.append(name)
+            }
         }
         guard unknown.isEmpty else {
             throw TrainingError.invalidConfiguration(
