@@ -54,6 +54,17 @@ import Testing
         #expect(Array(batch.data[0..<(3 * 24 * 32)]) == pre.tensor(a[0]))
     }
 
+    @Test("A matrix sending samples far outside, or to NaN, gives fill, not a trap")
+    func extremeMatrices() throws {
+        let image = try Self.picture()
+        for m in [AffineTransform.scale(rows: 1e300, cols: -1e300),
+                  AffineTransform(a: .nan, b: 0, c: 0, d: 0, e: .infinity, f: 0)] {
+            let out = AffineWarp.warp(image, transform: m, outWidth: 5, outHeight: 4,
+                                      fillMode: .constant, fillColor: RGBColor(gray: 9))
+            #expect(out.width == 5 && out.height == 4)
+        }
+    }
+
     @Test("A 180° rotation about the centre is exactly the EXIF 'down' turn")
     func rotationIsExact() throws {
         let image = try Self.picture()
@@ -121,6 +132,8 @@ import Testing
         }
         #expect(throws: ImageError.self) { try ImageAugmenter(options: AugmentationOptions(rotation: -1)) }
         #expect(throws: ImageError.self) { try ImageAugmenter(options: AugmentationOptions(zoom: 0...1)) }
+        #expect(throws: ImageError.self) { try ImageAugmenter(options: AugmentationOptions(zoom: 1...1e300)) }
+        #expect(throws: ImageError.self) { try ImageAugmenter(options: AugmentationOptions(rotation: .nan)) }
         #expect(throws: ImageError.self) {
             try ImageAugmenter(options: AugmentationOptions(resizedCrop: .init(scale: 0.5...2)))
         }

@@ -125,5 +125,30 @@ import Testing
     func encodedBatch() throws {
         let pre = try ImagePreprocessor(options: PreprocessingOptions(inputWidth: 8, inputHeight: 8))
         #expect(throws: ImageError.empty) { try pre.batch(fromEncoded: [Data()]) }
+        #expect(throws: ImageError.unsupportedFormat(detected: "GIF")) {
+            try pre.tensor(fromEncoded: Data("GIF89a\u{1}\u{0}\u{1}\u{0}".utf8))
+        }
+    }
+
+    @Test("Encoded bytes become the same tensor as decoding and preprocessing by hand",
+          .enabled(if: Pillow.available))
+    func encodedTensor() throws {
+        let dir = try Pillow.scratch()
+        defer { Pillow.cleanUp(dir) }
+        try Pillow.run(PythonScripts.photo + """
+        import sys
+        photo(640, 480).save(sys.argv[1] + "/p.jpg", quality=90)
+        photo(50, 40).save(sys.argv[1] + "/q.png")
+        """, in: dir)
+        let pre = try ImagePreprocessor(options: PreprocessingOptions(inputWidth: 32, inputHeight: 32))
+        let jpeg = try Data(contentsOf: dir.appendingPathComponent("p.jpg"))
+        let png = try Data(contentsOf: dir.appendingPathComponent("q.png"))
+        // 640x480 → 1/8 scale (80x60) still covers 32x32.
+        let small = try ImageDecoder(options: pre.decodeOptions()).decode(jpeg)
+        #expect(small.width == 80 && small.height == 60)
+        #expect(try pre.tensor(fromEncoded: jpeg) == pre.tensor(small))
+        let batch = try pre.batch(fromEncoded: [jpeg, png])
+        #expect(batch.shape == [2, 3, 32, 32])
+        #expect(Array(batch.data[(3 * 32 * 32)...]) == pre.tensor(try ImageDecoder().decode(png)))
     }
 }

@@ -12,6 +12,7 @@ import Testing
     im.save(f"{d}/baseline.jpg", quality=90)
     im.save(f"{d}/progressive.jpg", quality=85, progressive=True)
     im.save(f"{d}/subsample444.jpg", quality=95, subsampling=0)
+    im.save(f"{d}/restart.jpg", quality=90, restart_marker_blocks=3)
     im.convert("L").save(f"{d}/gray.jpg", quality=90)
     im.convert("CMYK").save(f"{d}/cmyk.jpg", quality=95)
     if shutil.which("jpegtran"):
@@ -30,7 +31,7 @@ import Testing
         defer { Pillow.cleanUp(dir) }
         let listing = try Pillow.run(Self.generate, in: dir)
         let lines = listing.split(separator: "\n")
-        #expect(lines.count >= 5)
+        #expect(lines.count >= 6)
         for line in lines {
             let parts = line.split(separator: " ")
             let name = String(parts[0])
@@ -151,9 +152,28 @@ import Testing
         #expect(pixelDifference(a.pixels, b.pixels).mean < 3)
     }
 
-    @Test("Every hymenoptera training image decodes, and the GIF is refused as GIF")
+    @Test("DCT scaling is chosen for the upright size of an EXIF-rotated photo", .enabled(if: Pillow.available))
+    func dctDownscalingRespectsOrientation() throws {
+        let dir = try Pillow.scratch()
+        defer { Pillow.cleanUp(dir) }
+        try Pillow.run(PythonScripts.photo + """
+        import sys
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        photo(1600, 800).save(sys.argv[1] + "/side.jpg", quality=90, exif=exif.tobytes())
+        """, in: dir)
+        let data = try Data(contentsOf: dir.appendingPathComponent("side.jpg"))
+        // Upright it is 800x1600; a 150x350 squash needs ≥ 350 rows upright, i.e.
+        // ≥ 350 stored columns: 1/4 (400x200 stored) is the most that allows.
+        let options = PreprocessingOptions(inputWidth: 150, inputHeight: 350)
+        let image = try ImageDecoder(options: DecodeOptions(downscaleFor: options)).decode(data)
+        #expect(image.width == 200 && image.height == 400)
+    }
+
+    @Test("Every hymenoptera training image decodes, and the GIF is refused as GIF",
+          .enabled(if: TestData.hymenopteraTrain != nil, "hymenoptera data not found"))
     func decodesHymenoptera() throws {
-        guard let root = TestData.hymenopteraTrain else { return }  // data absent: nothing to check
+        let root = try #require(TestData.hymenopteraTrain)
         var decoded = 0, gifs = 0
         for folder in ["ants", "bees"] {
             let dir = root.appendingPathComponent(folder)
@@ -170,5 +190,36 @@ import Testing
             }
         }
         #expect(decoded == 244 && gifs == 1)
+    }
+
+    @Test("Real hymenoptera photos match Pillow's decoding closely",
+          .enabled(if: Pillow.available && TestData.hymenopteraTrain != nil))
+    func realPhotosMatchPillow() throws {
+        let root = try #require(TestData.hymenopteraTrain)
+        let dir = try Pillow.scratch()
+        defer { Pillow.cleanUp(dir) }
+        // Every 12th file of each class, so the check stays quick.
+        let files = try ["ants", "bees"].flatMap { folder in
+            try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)
+                .filter { $0.hasSuffix(".jpg") }.sorted().enumerated()
+                .filter { $0.offset % 12 == 0 }.map { root.appendingPathComponent(folder).appendingPathComponent($0.element) }
+        }
+        let list = files.map(\.path).joined(separator: "\n")
+        try list.write(to: dir.appendingPathComponent("list.txt"), atomically: true, encoding: .utf8)
+        try Pillow.run("""
+        import sys
+        from PIL import Image, ImageOps
+        d = sys.argv[1]
+        for i, path in enumerate(open(d + "/list.txt").read().split("\\n")):
+            im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+            open(f"{d}/{i}.rgb", "wb").write(im.tobytes())
+        """, in: dir)
+        #expect(files.count >= 15)
+        for (i, file) in files.enumerated() {
+            let image = try ImageDecoder().decode(contentsOf: file)
+            let expected = try [UInt8](Data(contentsOf: dir.appendingPathComponent("\(i).rgb")))
+            let diff = pixelDifference(image.pixels, expected)
+            #expect(diff.max <= 4 && diff.mean < 0.3, "\(file.lastPathComponent): \(diff)")
+        }
     }
 }

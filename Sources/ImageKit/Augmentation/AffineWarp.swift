@@ -31,8 +31,12 @@ enum AffineWarp {
                     var r = m.a * Double(row) + m.c
                     var c = m.d * Double(row) + m.f
                     for col in 0..<outWidth {
-                        let r0 = Int(r.rounded(.down)), c0 = Int(c.rounded(.down))
-                        let fr = Float(r - Double(r0)), fc = Float(c - Double(c0))
+                        // Far-outside (or non-finite) positions become "just outside", so
+                        // the Int conversion cannot trap whatever the matrix holds.
+                        let rs = r.isNaN ? -2 : min(max(r, -1e7), 1e7)
+                        let cs = c.isNaN ? -2 : min(max(c, -1e7), 1e7)
+                        let r0 = Int(rs.rounded(.down)), c0 = Int(cs.rounded(.down))
+                        let fr = Float(rs - Double(r0)), fc = Float(cs - Double(c0))
                         let rows = (resolve(r0, h), resolve(r0 + 1, h))
                         let cols = (resolve(c0, w), resolve(c0 + 1, w))
                         let weights = ((1 - fr) * (1 - fc), (1 - fr) * fc, fr * (1 - fc), fr * fc)

@@ -79,8 +79,13 @@ public struct AugmentationOptions: Sendable, Equatable, Codable {
         guard values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw ImageError.invalidOptions("augmentation ranges must be finite and non-negative")
         }
-        guard zoom.lowerBound > 0, zoom.upperBound.isFinite else {
-            throw ImageError.invalidOptions("zoom range \(zoom) must be positive")
+        guard rotation <= 360, shear <= 90, widthShift <= 10_000, heightShift <= 10_000,
+              brightness <= 10, contrast <= 10, saturation <= 10 else {
+            throw ImageError.invalidOptions(
+                "augmentation ranges beyond rotation 360, shear 90, shifts 10000, jitter 10")
+        }
+        guard zoom.lowerBound > 0, zoom.upperBound <= 100 else {
+            throw ImageError.invalidOptions("zoom range \(zoom) must lie in (0, 100]")
         }
         if let crop = resizedCrop {
             guard crop.scale.lowerBound > 0, crop.scale.upperBound <= 1, crop.ratio.lowerBound > 0,

@@ -123,6 +123,12 @@ public struct ImagePreprocessor: Sendable {
         }
     }
 
+    /// Encoded bytes (an upload) straight to a C×H×W array: decodes with DCT
+    /// downscaling for this preprocessing, turns upright, resizes, normalises.
+    public func tensor(fromEncoded data: Data, decode base: DecodeOptions = DecodeOptions()) throws -> [Float] {
+        tensor(try ImageDecoder(options: decodeOptions(base)).decode(data))
+    }
+
     /// Many images as N×C×H×W, in parallel across images.
     public func batch(_ images: [RGBImage]) -> ImageBatch {
         let per = options.channels * options.inputWidth * options.inputHeight
@@ -169,32 +175,5 @@ public struct ImagePreprocessor: Sendable {
         images.reserveCapacity(files.count)
         for result in results.all() { images.append(try result.get()) }
         return batch(images)
-    }
-}
-
-/// A buffer shared by concurrentPerform workers that write disjoint slices,
-/// which is why the unchecked Sendable is safe.
-struct SendableBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-}
-
-/// Results written by parallel workers, one slot each, under a lock.
-final class ResultSlots<Value: Sendable>: @unchecked Sendable {
-    private var slots: [Result<Value, any Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<Value, any Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    func all() -> [Result<Value, any Error>] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots.map { $0 ?? .failure(ImageError.invalidOptions("image was not processed")) }
     }
 }
