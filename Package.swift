@@ -31,6 +31,9 @@ let package = Package(
         .systemLibrary(
             name: "CLibPNG", path: "Sources/CLibPNG",
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]),
         // setjmp/longjmp error handling for libjpeg and libpng stays in C.
         .target(
             name: "CImageShim",
@@ -56,7 +59,7 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: [
-                "NeuralEngine", "ImageKit",
+                "NeuralEngine", "ImageKit", "CZlib",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .target(
@@ -106,6 +109,10 @@ let package = Package(
             dependencies: ["HTTPKit", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HTTPBenchmark",
             exclude: ["run.sh", "upload.lua"]),
+        .executableTarget(
+            name: "layer-benchmark",
+            dependencies: ["NeuralEngine", "CBLAS"],
+            path: "Benchmarks/LayerBenchmark"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),

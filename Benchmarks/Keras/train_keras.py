@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Keras side by side with classifier-train: the same architecture, data, epochs,
+batch size and optimizer, trained by both in one run; prints images/s and test
+accuracy for each.
+
+    pip install tensorflow-cpu numpy          # Keras 3 on TensorFlow (CPU, oneDNN)
+    swift build -c release --product classifier-train
+    python3 Benchmarks/Keras/train_keras.py --arch simple-cnn --epochs 3 --batch-size 128
+    python3 Benchmarks/Keras/train_keras.py --arch resnet20 --input-size 32 --epochs 1
+
+Data: Debian's dataset-fashion-mnist (60k train / 10k test). Both trainers see the
+whole training set without a validation split, and are scored once on the test set.
+Both normalise with Fashion-MNIST's pixel mean and standard deviation. With
+--input-size 32 both pad the 28×28 images to 32×32 (zeros = black background),
+as CIFAR-style ResNets expect 32×32.
+
+Known differences, stated rather than hidden: Keras' SGD weight decay is decoupled
+(applied to the weights), classifier-train's is L2 added to the gradient, on weights
+only; the Keras ResNet does not zero-initialise the last BatchNorm scale of each block.
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+FMNIST = "/usr/share/datasets/fashion-mnist"
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def load(split, size):
+    images = read_idx(f"{FMNIST}/{split}-images-idx3-ubyte.gz").astype(np.float32) / 255.0
+    labels = read_idx(f"{FMNIST}/{split}-labels-idx1-ubyte.gz").astype(np.int64)
+    if size != 28:
+        pad = (size - 28) // 2
+        images = np.pad(images, ((0, 0), (pad, size - 28 - pad), (pad, size - 28 - pad)))
+    return images[..., None], labels
+
+
+def simple_cnn(keras, size, classes):
+    layers = keras.layers
+    inputs = keras.Input((size, size, 1))
+    x = inputs
+    for width in (32, 64, 128):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", kernel_initializer="he_normal")(x)
+        x = layers.MaxPooling2D(2)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(128, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    return keras.Model(inputs, layers.Dense(classes)(x))
+
+
+def resnet20(keras, size, classes):
+    """He et al. 2015 §4.2 (n = 3), with projection shortcuts where the shape changes."""
+    layers = keras.layers
+
+    def bn():
+        return layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
+
+    def conv(width, stride=1, kernel=3):
+        return layers.Conv2D(width, kernel, strides=stride, padding="same", use_bias=False,
+                             kernel_initializer="he_normal")
+
+    inputs = keras.Input((size, size, 1))
+    x = layers.ReLU()(bn()(conv(16)(inputs)))
+    for stage, width in enumerate((16, 32, 64)):
+        for block in range(3):
+            stride = 2 if stage > 0 and block == 0 else 1
+            y = layers.ReLU()(bn()(conv(width, stride)(x)))
+            y = bn()(conv(width)(y))
+            shortcut = x
+            if stride != 1 or x.shape[-1] != width:
+                shortcut = bn()(conv(width, stride, kernel=1)(x))
+            x = layers.ReLU()(layers.Add()([y, shortcut]))
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(classes)(x))
+
+
+def train_keras(args, mean, std):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    import keras
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(args.seed)
+    x_train, y_train = load("train", args.input_size)
+    x_test, y_test = load("t10k", args.input_size)
+    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+    build = simple_cnn if args.arch == "simple-cnn" else resnet20
+    model = build(keras, args.input_size, 10)
+    steps = args.epochs * int(np.ceil(len(x_train) / args.batch_size))
+    warmup = int(args.warmup * steps / args.epochs)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=args.lr / (warmup + 1) if warmup else args.lr, decay_steps=steps - warmup,
+        warmup_target=args.lr if warmup else None, warmup_steps=warmup)
+    if args.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+    else:
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
+    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+
+    epoch_times = []
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epoch_times.append(time.perf_counter() - self.start)
+
+    start = time.perf_counter()
+    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
+              callbacks=[Timer()], verbose=2)
+    total = time.perf_counter() - start
+    _, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
+    return {
+        "images_per_second": len(x_train) * args.epochs / total,
+        "images_per_second_after_first_epoch":
+            len(x_train) * (args.epochs - 1) / sum(epoch_times[1:]) if args.epochs > 1 else None,
+        "test_accuracy": float(accuracy),
+        "seconds": total,
+        "versions": f"keras {keras.__version__}, tensorflow {tf.__version__}",
+    }
+
+
+def train_ours(args, out_dir):
+    binary = os.path.join(ROOT, ".build/release/classifier-train")
+    model = os.path.join(out_dir, f"ours-{args.arch}.safetensors")
+    command = [binary, "train", "--data", f"{FMNIST}/train-images-idx3-ubyte.gz", "--val-split", "0",
+               "--arch", args.arch, "--input-size", str(args.input_size), "--epochs", str(args.epochs),
+               "--batch-size", str(args.batch_size), "--optimizer", args.optimizer, "--lr", str(args.lr),
+               "--weight-decay", str(args.weight_decay), "--lr-schedule", "cosine", "--warmup", str(args.warmup),
+               "--seed", str(args.seed), "--threads", str(args.threads), "--out", model]
+    if args.input_size != 28:
+        command += ["--resize", "pad"]
+    print("$", " ".join(command), flush=True)
+    start = time.perf_counter()
+    run = subprocess.run(command, capture_output=True, text=True)
+    total = time.perf_counter() - start
+    if run.returncode != 0:
+        sys.exit(f"classifier-train failed: {run.stderr.strip()}")
+    rates = [float(m) for m in re.findall(r"(\d+) img/s", run.stdout)]
+    seconds = [float(m) for m in re.findall(r"  ([\d.]+)s  \d+ img/s", run.stdout)]
+    evaluate = subprocess.run([binary, "evaluate", "--model", model, "--data", f"{FMNIST}/t10k-images-idx3-ubyte.gz",
+                               "--json", "--threads", str(args.threads)], capture_output=True, text=True)
+    if evaluate.returncode != 0:
+        sys.exit(f"classifier-train evaluate failed: {evaluate.stderr.strip()}")
+    result = json.loads(evaluate.stdout)
+    images = 60000 * args.epochs
+    return {
+        "images_per_second": images / sum(seconds) if seconds else images / total,
+        "images_per_second_per_epoch": rates,
+        "test_accuracy": result["accuracy"],
+        "seconds": total,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", choices=["simple-cnn", "resnet20"], default="simple-cnn")
+    parser.add_argument("--input-size", type=int, default=28)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--optimizer", choices=["sgd", "adamw"], default="adamw")
+    parser.add_argument("--lr", type=float, default=0.002)
+    parser.add_argument("--weight-decay", type=float, default=0.01)
+    parser.add_argument("--warmup", type=float, default=0.2)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", choices=["keras", "ours"])
+    parser.add_argument("--out", default="/tmp/keras-side-by-side")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    train_images = read_idx(f"{FMNIST}/train-images-idx3-ubyte.gz").astype(np.float64) / 255.0
+    mean, std = float(train_images.mean()), float(train_images.std())
+
+    results = {}
+    if args.only != "keras":
+        results["classifier-train"] = train_ours(args, args.out)
+    if args.only != "ours":
+        results["keras"] = train_keras(args, mean, std)
+    print(json.dumps({"arguments": vars(args), "results": results}, indent=2))
+    for name, r in results.items():
+        print(f"{name:>16}: {r['images_per_second']:8.0f} images/s  test accuracy {r['test_accuracy']:.4f}"
+              f"  ({r['seconds']:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+import Foundation
+import NeuralEngine
+
+/// `classifier-train evaluate`: a saved model on a labelled folder or IDX file,
+/// preprocessed exactly as the model file says (the server's path).
+public enum ModelEvaluation {
+    public struct Result: Sendable {
+        public var modelPath: String
+        public var dataSummary: String
+        public var report: ClassificationReport
+        public var classNames: [String]
+        public var failures: [String]
+        public var seconds: Double
+
+        /// For `--json`: accuracy, top-5, per-class rows, the confusion matrix.
+        public func json() -> String {
+            struct Output: Encodable {
+                var model: String
+                var data: String
+                var images: Int
+                var accuracy: Double
+                var top5Accuracy: Double?
+                var loss: Double?
+                var classes: [ClassificationReport.Row]
+                var macroAverage: ClassificationReport.Row
+                var weightedAverage: ClassificationReport.Row
+                var labels: [String]
+                var confusionMatrix: [[Int]]
+                var unreadableImages: [String]
+                var seconds: Double
+            }
+            let n = report.confusion.classCount
+            let output = Output(
+                model: modelPath, data: dataSummary, images: report.confusion.total, accuracy: report.accuracy,
+                top5Accuracy: report.top5Accuracy, loss: report.loss, classes: report.rows,
+                macroAverage: report.macroAverage, weightedAverage: report.weightedAverage, labels: classNames,
+                confusionMatrix: (0..<n).map { a in (0..<n).map { report.confusion[a, $0] } },
+                unreadableImages: failures, seconds: seconds)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            return (try? encoder.encode(output)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+
+        public func text() -> String {
+            var out = "model: \(modelPath)\ndata: \(dataSummary)\n"
+            out += String(format: "accuracy: %.4f on %d images", report.accuracy, report.confusion.total)
+            if let top5 = report.top5Accuracy { out += String(format: ", top-5 accuracy: %.4f", top5) }
+            if let loss = report.loss { out += String(format: ", loss: %.4f", loss) }
+            out += String(format: " (%.1fs)\n\n", seconds)
+            out += report.formatted() + "\nconfusion matrix (rows: true class, columns: predicted)\n"
+            out += report.formattedConfusion()
+            if !failures.isEmpty {
+                out += "\n\(failures.count) unreadable image(s) skipped:\n" + failures.map { "  " + $0 }.joined(separator: "\n") + "\n"
+            }
+            return out
+        }
+    }
+
+    public static func run(model path: String, data: String, labels: String? = nil, batchSize: Int = 128,
+                           threads: Int? = nil) throws -> Result {
+        guard batchSize >= 1 else { throw TrainingError.invalidConfiguration("--batch-size must be at least 1") }
+        EngineThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let model = try TransferLearning.load(path)
+        let metadata = model.metadata
+        let network: Network
+        do {
+            network = try buildNetwork(metadata.architecture, seed: 0)
+            try model.apply(to: network)
+        } catch {
+            throw TrainingError.incompatibleModel(path: path, reason: "\(error)")
+        }
+        let loader = try WorkingImageLoader(preprocessing: metadata.preprocessing)
+        let labelNames = try labels.map(LabelTables.read)
+        let dataset = try TrainingData.open(data, labels: labelNames ?? (IDXDataset.isIDX(path: data) ? nil : nil),
+                                            expectedClasses: nil, loader: loader)
+        // Evaluation data's classes are matched to the model's by name.
+        let mapping = try classMapping(data: dataset.classNames, model: metadata.labels, dataPath: data)
+        let remapped = RelabelledDataset(base: dataset, classNames: metadata.labels, mapping: mapping)
+        let p = metadata.preprocessing
+        let batches = BatchLoader(
+            dataset: remapped, batchSize: batchSize,
+            normalizer: BatchNormalizer(width: p.inputWidth, height: p.inputHeight, channels: p.channels, mean: p.mean, std: p.std),
+            cache: ImageCache(count: remapped.count, budgetBytes: 0), failures: FailureLog(), workers: 2)
+        let started = ProgressPrinter.now()
+        let inference = InferenceNetwork(network)
+        var accumulator = EvaluationAccumulator(classCount: metadata.labels.count)
+        let crossEntropy = SoftmaxCrossEntropy()
+        for batch in batches.epoch(shuffleSeed: nil, augmentSeed: nil) {
+            let logits = inference.logits(batch.images)
+            accumulator.add(logits: logits, labels: batch.labels, loss: crossEntropy.loss(logits: logits, labels: batch.labels).loss)
+        }
+        guard accumulator.count > 0 else { throw TrainingError.noUsableImages(data) }
+        return Result(modelPath: path, dataSummary: dataset.summary, report: accumulator.report(classNames: metadata.labels),
+                      classNames: metadata.labels, failures: batches.failures.lines, seconds: ProgressPrinter.now() - started)
+    }
+
+    /// For each data class, the model's output index, by name: exactly, or else ignoring
+    /// case and punctuation (a folder cannot be called "T-shirt/top", so "T-shirt-top" matches it).
+    static func classMapping(data: [String], model: [String], dataPath: String) throws -> [Int] {
+        if data == model { return Array(model.indices) }
+        func key(_ name: String) -> String { String(name.lowercased().filter { $0.isLetter || $0.isNumber }) }
+        var mapping: [Int] = []
+        var unknown: [String] = []
+        for name in data {
+            if let index = model.firstIndex(of: name) ?? model.firstIndex(where: { key($0) == key(name) }) {
+                mapping.append(index)
+            } else {
+                unknown.append(name)
+            }
+        }
+        guard unknown.isEmpty else {
+            throw TrainingError.invalidConfiguration(
+                "\(dataPath) has classes the model does not know: \(unknown.prefix(5).joined(separator: ", ")) (model classes: \(model.joined(separator: ", ")))")
+        }
+        return mapping
+    }
+}
+
+/// A dataset whose labels are renumbered into another class list.
+struct RelabelledDataset: ImageDataset {
+    let base: any ImageDataset
+    let classNames: [String]
+    let labels: [Int]
+
+    init(base: any ImageDataset, classNames: [String], mapping: [Int]) {
+        self.base = base
+        self.classNames = classNames
+        self.labels = base.labels.map { mapping[$0] }
+    }
+
+    func sourceName(at index: Int) -> String { base.sourceName(at: index) }
+    func loadImage(at index: Int) throws -> WorkingImage { try base.loadImage(at: index) }
+    var summary: String { base.summary }
+}

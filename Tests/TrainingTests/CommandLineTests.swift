@@ -1,0 +1,104 @@
+import Foundation
+import NeuralEngine
+import Testing
+@testable import Training
+
+/// The real `classifier-train` binary: every error is one line on stderr and a
+/// non-zero exit; the three commands work end to end.
+@Suite(.serialized) struct CommandLineTests {
+    func expectOneLineError(_ arguments: [String], mentioning fragment: String,
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard let binary = TestSupport.trainBinary else { return }  // not built in this configuration
+        let result = try TestSupport.run(binary, arguments)
+        #expect(result.status != 0, "exit status", sourceLocation: sourceLocation)
+        let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.stderr.hasPrefix("classifier-train: error: "), sourceLocation: sourceLocation)
+        #expect(result.stderr.contains(fragment), "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    }
+
+    @Test func aMissingFolderIsOneLine() throws {
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("m.safetensors").path
+        try expectOneLineError(["train", "--data", "/nonexistent/photos", "--out", out], mentioning: "no such directory: /nonexistent/photos")
+    }
+
+    @Test func aClassWithNoImagesIsOneLine() throws {
+        let root = TestSupport.temporaryDirectory()
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("cats"), withIntermediateDirectories: true)
+        try Data([0xFF, 0xD8, 0xFF, 0xE0]).write(to: root.appendingPathComponent("cats/a.jpg"))
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("dogs"), withIntermediateDirectories: true)
+        let out = root.appendingPathComponent("m.safetensors").path
+        try expectOneLineError(["train", "--data", root.path, "--out", out], mentioning: "class 'dogs' has no images")
+    }
+
+    @Test func aNonWritableOutputIsOneLine() throws {
+        let root = TestSupport.temporaryDirectory()
+        try expectOneLineError(["train", "--data", root.path, "--out", "/proc/forbidden/m.safetensors"], mentioning: "cannot write /proc/forbidden/m.safetensors")
+    }
+
+    @Test func badFlagsAndCombinationsAreOneLine() throws {
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("m.safetensors").path
+        try expectOneLineError(["train", "--data", "x", "--val", "y", "--val-split", "0.2", "--out", out], mentioning: "--val and --val-split")
+        try expectOneLineError(["train", "--data", "x", "--unfreeze-after", "2", "--out", out], mentioning: "--unfreeze-after needs --freeze-backbone")
+        try expectOneLineError(["train", "--data", "x", "--epoch", "3"], mentioning: "--epoch")
+        try expectOneLineError(["train", "--data", "x", "--epochs", "lots"], mentioning: "lots")
+        try expectOneLineError(["train", "--data", "x", "--brightness-range", "bright"], mentioning: "--brightness-range")
+        try expectOneLineError(["train", "--data", "x", "--optimizer", "rmsprop"], mentioning: "rmsprop")
+        try expectOneLineError(["train", "--data", "x", "--arch", "resnet9000", "--out", out], mentioning: "resnet9000")
+        try expectOneLineError(["train", "--config", "/nonexistent.yaml"], mentioning: "/nonexistent.yaml")
+        try expectOneLineError(["inspect"], mentioning: "--model")
+        try expectOneLineError(["evaluate", "--model", "/nonexistent.safetensors", "--data", "x"], mentioning: "/nonexistent.safetensors")
+        try expectOneLineError(["frobnicate"], mentioning: "frobnicate")
+    }
+
+    @Test func inspectPrintsTheLayerTableOfAPreset() throws {
+        guard let binary = TestSupport.trainBinary else { return }
+        let result = try TestSupport.run(binary, ["inspect", "--arch", "resnet20", "--input-size", "32", "--channels", "3", "--classes", "10"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("272,474"))   // torchvision-style count for CIFAR ResNet-20 with projection shortcuts
+        #expect(result.stdout.contains("GFLOPs"))
+        #expect(result.stdout.contains("stage3"))
+    }
+
+    @Test func trainEvaluateAndInspectWorkTogetherFromAConfigFile() throws {
+        guard let binary = TestSupport.trainBinary, TestSupport.hasPillow else { return }
+        let root = TestSupport.temporaryDirectory()
+        let data = root.appendingPathComponent("shapes")
+        try TestSupport.makeSyntheticImageFolder(at: data, perClass: 12)
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).write(to: data.appendingPathComponent("bars/truncated.jpg"))
+        let out = root.appendingPathComponent("model.safetensors")
+        let config = root.appendingPathComponent("run.yaml")
+        try """
+        data: \(data.path)
+        arch: simple-cnn
+        input-size: 16
+        epochs: 3
+        batch-size: 8
+        optimizer: adamw
+        lr: 0.003
+        horizontal-flip: true
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let train = try TestSupport.run(binary, ["train", "--config", config.path, "--epochs", "2", "--out", out.path, "--threads", "2"])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("\"epochs\" : 2"))            // the flag overrode the file
+        #expect(train.stdout.contains("\"horizontal-flip\" : true"))
+        #expect(train.stdout.contains("epoch 2/2"))
+        #expect(train.stdout.contains("1 unreadable image(s) were skipped"))
+        #expect(train.stdout.contains("truncated.jpg"))
+        #expect(!train.stdout.contains("\u{1B}["))                  // not a terminal: no progress bar
+        let model = try ModelFile.load(from: out)
+        #expect(model.metadata.provenance?.arguments.contains("--config") == true)
+
+        let evaluate = try TestSupport.run(binary, ["evaluate", "--model", out.path, "--data", data.path, "--json"])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any]
+        #expect(json?["images"] as? Int == 36)
+        #expect((json?["confusionMatrix"] as? [[Int]])?.count == 3)
+        #expect((json?["unreadableImages"] as? [String])?.count == 1)
+
+        let inspect = try TestSupport.run(binary, ["inspect", "--model", out.path])
+        #expect(inspect.status == 0)
+        #expect(inspect.stdout.contains("labels (3): bars, discs, squares"))
+        #expect(inspect.stdout.contains("metric val_accuracy"))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import Training
+
+@Suite struct ConfigurationLoaderTests {
+    @Test func aYAMLFileIsReadAndFlagsOverrideIt() throws {
+        let folder = TestSupport.temporaryDirectory()
+        let file = folder.appendingPathComponent("run.yaml")
+        try """
+        data: /data/photos
+        epochs: 30
+        val_split: 0.1
+        optimizer: adamw
+        augmentation:
+          rotation-range: 40
+          horizontal_flip: true
+        zoom-range: 0.2
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let (c, keys) = try ConfigurationLoader.loadWithKeys(
+            file: file.path, overrides: ["epochs": 5, "augmentation": ["rotation-range": 10.0]])
+        #expect(c.data == "/data/photos")
+        #expect(c.epochs == 5)
+        #expect(c.valSplit == 0.1)
+        #expect(c.optimizer == .adamw)
+        #expect(c.augmentation.rotationRange == 10)
+        #expect(c.augmentation.horizontalFlip)
+        #expect(c.augmentation.zoomRange == 0.2)
+        #expect(keys.contains("epochs") && keys.contains("augmentation"))
+    }
+
+    @Test func aJSONFileIsReadToo() throws {
+        let file = TestSupport.temporaryDirectory().appendingPathComponent("run.json")
+        try #"{"data": "x", "batchSize": 32, "lr-schedule": "onecycle", "class-weights": "auto"}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let c = try ConfigurationLoader.load(file: file.path, overrides: [:])
+        #expect(c.batchSize == 32)
+        #expect(c.lrSchedule == .onecycle)
+        #expect(c.classWeights == "auto")
+    }
+
+    @Test func anUnknownKeyIsNamedInTheError() throws {
+        let file = TestSupport.temporaryDirectory().appendingPathComponent("run.yaml")
+        try "data: x\nepoch: 3\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: TrainingError.configurationFile(path: file.path, reason: "unknown option 'epoch'")) {
+            try ConfigurationLoader.load(file: file.path, overrides: [:])
+        }
+    }
+
+    @Test func aWrongTypeOrValueIsAnErrorNotACrash() throws {
+        let file = TestSupport.temporaryDirectory().appendingPathComponent("run.yaml")
+        try "data: x\nepochs: many\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: TrainingError.self) { try ConfigurationLoader.load(file: file.path, overrides: [:]) }
+        #expect(throws: TrainingError.self) { try ConfigurationLoader.load(file: nil, overrides: ["optimizer": "rmsprop"]) }
+        #expect(throws: TrainingError.self) { try ConfigurationLoader.load(file: "/nonexistent/run.yaml", overrides: [:]) }
+        let list = TestSupport.temporaryDirectory().appendingPathComponent("list.yaml")
+        try "- 1\n- 2\n".write(to: list, atomically: true, encoding: .utf8)
+        #expect(throws: TrainingError.self) { try ConfigurationLoader.load(file: list.path, overrides: [:]) }
+    }
+
+    @Test func theResolvedConfigurationRoundTripsThroughItsPrintout() throws {
+        var c = TrainingConfiguration()
+        c.data = "/photos"
+        c.epochs = 7
+        c.augmentation.shearRange = 0.2
+        let file = TestSupport.temporaryDirectory().appendingPathComponent("printed.yaml")
+        try c.yamlDescription().write(to: file, atomically: true, encoding: .utf8)
+        #expect(try ConfigurationLoader.load(file: file.path, overrides: [:]) == c)
+    }
+
+    @Test(arguments: [
+        (["data": "x", "val": "y", "val-split": 0.2], "--val and --val-split"),
+        (["data": "x", "unfreeze-after": 2], "--unfreeze-after needs --freeze-backbone"),
+        (["data": "x", "freeze-backbone": true], "--freeze-backbone needs --init-from"),
+        (["data": "x", "resume": "c", "init-from": "m"], "--resume and --init-from"),
+        (["data": "x", "epochs": 0], "--epochs"),
+        (["data": "x", "channels": 2], "--channels"),
+        (["data": "x", "out": "model.bin"], "--out"),
+        (["data": "x", "class-weights": "balanced"], "--class-weights"),
+        (["data": "x", "label-smoothing": 1.5], "--label-smoothing"),
+        (["data": "x", "brightness-range": [1.2, 0.8]], "--brightness-range"),
+        ([:], "--data is required"),
+    ] as [([String: any Sendable], String)])
+    func badCombinationsAreRefusedWithTheFlagNamed(overrides: [String: any Sendable], fragment: String) throws {
+        let c = try ConfigurationLoader.load(file: nil, overrides: overrides)
+        do {
+            try c.validate()
+            Issue.record("expected an error mentioning \(fragment)")
+        } catch let error as TrainingError {
+            #expect(error.description.contains(fragment), "\(error.description)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func aNonWritableOutputFolderIsReportedBeforeTraining() throws {
+        var c = TrainingConfiguration()
+        c.data = "x"
+        c.out = "/proc/nope/model.safetensors"
+        #expect(throws: TrainingError.self) { try c.checkOutputWritable() }
+        c.out = TestSupport.temporaryDirectory().appendingPathComponent("sub/model.safetensors").path
+        try c.checkOutputWritable()
+    }
+}

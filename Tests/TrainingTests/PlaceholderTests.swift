@@ -1,4 +1,0 @@
-import Testing
-@testable import Training
-
-@Test func moduleBuilds() {}
