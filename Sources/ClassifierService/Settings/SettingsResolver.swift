@@ -37,7 +37,8 @@ public enum SettingsResolver {
         // 1. The config file: named explicitly (then it must exist) or the default (if present).
         let explicit = configFlag ?? environment[configVariable]
         let configPath = explicit ?? defaultConfigFile
-        let configURL = URL(fileURLWithPath: configPath, relativeTo: directory)
+        var configURL = URL(fileURLWithPath: configPath)
+        if let directory, !configPath.hasPrefix("/") { configURL = directory.appendingPathComponent(configPath) }
         if explicit != nil || FileManager.default.fileExists(atPath: configURL.path) {
             let values = try readConfigFile(configURL, shownAs: configPath)
             resolved.configFile = configPath
