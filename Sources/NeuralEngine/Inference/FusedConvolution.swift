@@ -1,0 +1,161 @@
+import CBLAS
+
+/// A convolution with its BatchNorm folded in and its ReLU (and a residual addition)
+/// fused into the pass that adds the bias, for the inference path.
+///
+/// Layout is channel-major, CNHW, so that one GEMM covers the whole batch and its
+/// output already is the next layer's input:
+///
+///   input (C, N, H, W), weight (K, C·R·S), bias (K) → output (K, N, P, Q)
+///   Y (K, N·P·Q) = W (K, C·R·S) · columns (C·R·S, N·P·Q)
+///
+/// The columns are built (in parallel) for a slice of N·P·Q at a time, so the scratch
+/// stays small and each slice's output is still in cache when the bias/ReLU pass runs.
+/// A 1×1 stride-1 unpadded convolution needs no columns: the input is the matrix.
+final class FusedConvolution {
+    let inChannels: Int
+    let outChannels: Int
+    let kernelSize: Int
+    let stride: Int
+    let padding: Int
+    let relu: Bool
+    /// Folded weights, (K, C·R·S) row-major, ready for GEMM.
+    let weight: [Float]
+    /// Folded bias, (K).
+    let bias: [Float]
+    /// Winograd F(2×2, 3×3) form of the weights, when this convolution uses it.
+    let winograd: WinogradConvolution?
+
+    /// Upper bound on the column scratch per GEMM, in scalars (16 MiB).
+    static let columnBudget = 1 << 22
+
+    /// `scale`/`shift` are the folded BatchNorm: y = scale·conv(x) + shift, per output channel.
+    init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int,
+         weight: [Float], bias: [Float]?, scale: [Float]?, shift: [Float]?, relu: Bool, useWinograd: Bool) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.relu = relu
+        let rowLength = inChannels * kernelSize * kernelSize
+        var folded = weight
+        var foldedBias = bias ?? [Float](repeating: 0, count: outChannels)
+        if let scale, let shift {
+            for k in 0..<outChannels {
+                for i in 0..<rowLength { folded[k * rowLength + i] *= scale[k] }
+                foldedBias[k] = foldedBias[k] * scale[k] + shift[k]
+            }
+        }
+        self.weight = folded
+        self.bias = foldedBias
+        winograd = useWinograd && kernelSize == 3 && stride == 1 && padding == 1
+            ? WinogradConvolution(weight: folded, inChannels: inChannels, outChannels: outChannels)
+            : nil
+    }
+
+    var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
+
+    func outputSize(_ height: Int, _ width: Int) -> (Int, Int) {
+        ((height + 2 * padding - kernelSize) / stride + 1, (width + 2 * padding - kernelSize) / stride + 1)
+    }
+
+    /// Columns per GEMM for a batch: whole output rows of images, within the scratch budget.
+    func columnsPerSlice(batch: Int, height: Int, width: Int) -> Int {
+        let (p, q) = outputSize(height, width)
+        let total = batch * p * q
+        let rows = inChannels * kernelSize * kernelSize
+        return max(min(total, q), min(total, Self.columnBudget / rows))
+    }
+
+    /// Scratch needed by `run` for this batch, in scalars.
+    func workspaceSize(batch: Int, height: Int, width: Int) -> Int {
+        if let winograd { return winograd.workspaceSize(batch: batch, height: height, width: width) }
+        if isPointwise { return 0 }
+        return inChannels * kernelSize * kernelSize * columnsPerSlice(batch: batch, height: height, width: width)
+    }
+
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+             batch: Int, height: Int, width: Int, workspace: UnsafeMutablePointer<Float>) {
+        if let winograd {
+            winograd.run(input: input, output: output, residual: residual, bias: bias, relu: relu,
+                         batch: batch, height: height, width: width, workspace: workspace)
+            return
+        }
+        let (p, q) = outputSize(height, width)
+        let total = batch * p * q
+        let rows = inChannels * kernelSize * kernelSize
+        let slice = isPointwise ? total : columnsPerSlice(batch: batch, height: height, width: width)
+        weight.withUnsafeBufferPointer { w in
+            var start = 0
+            while start < total {
+                let count = min(slice, total - start)
+                let columns: UnsafePointer<Float>
+                let ldb: Int
+                if isPointwise {
+                    columns = input + start
+                    ldb = total
+                } else {
+                    im2col(input: input, batch: batch, height: height, width: width,
+                           outHeight: p, outWidth: q, start: start, count: count, columns: workspace)
+                    columns = UnsafePointer(workspace)
+                    ldb = count
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            Int32(outChannels), Int32(count), Int32(rows),
+                            1, w.baseAddress, Int32(rows), columns, Int32(ldb),
+                            0, output + start, Int32(total))
+                InferenceKernels.biasActivation(output + start, rowStride: total, rows: outChannels, count: count,
+                                                bias: bias, residual: residual.map { $0 + start }, relu: relu)
+                start += count
+            }
+        }
+    }
+
+    /// Columns (C·R·S, count) for output positions start..<start+count of (N, P, Q),
+    /// from a CNHW input; rows split across threads.
+    private func im2col(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                        outHeight: Int, outWidth: Int, start: Int, count: Int,
+                        columns: UnsafeMutablePointer<Float>) {
+        let k = kernelSize, s = stride, pad = padding
+        let plane = outHeight * outWidth
+        let rows = inChannels * k * k
+        parallelFor(rows, minimumChunk: max(1, 16_384 / max(1, count))) { range in
+            for row in range {
+                let c = row / (k * k), kr = (row / k) % k, ks = row % k
+                let destination = columns + row * count
+                // Output columns q with 0 ≤ q·s − pad + ks < W read the input; the rest are padding.
+                let qLow = min(outWidth, max(0, (pad - ks + s - 1) / s))
+                let last = width - 1 + pad - ks
+                let qHigh = last < 0 ? qLow : max(qLow, min(outWidth, last / s + 1))
+                var j = start
+                let end = start + count
+                while j < end {
+                    let n = j / plane, rem = j % plane
+                    let p = rem / outWidth, q0 = rem % outWidth
+                    let q1 = min(outWidth, q0 + (end - j))
+                    let out = destination + (j - start) - q0   // indexed by q
+                    let ih = p * s - pad + kr
+                    if ih < 0 || ih >= height {
+                        for q in q0..<q1 { out[q] = 0 }
+                    } else {
+                        let source = input + ((c * batch + n) * height + ih) * width + ks - pad
+                        let lo = max(q0, qLow), hi = min(q1, qHigh)
+                        if lo >= hi {
+                            for q in q0..<q1 { out[q] = 0 }
+                        } else {
+                            for q in q0..<lo { out[q] = 0 }
+                            if s == 1 {
+                                (out + lo).update(from: source + lo, count: hi - lo)
+                            } else {
+                                for q in lo..<hi { out[q] = source[q * s] }
+                            }
+                            for q in hi..<q1 { out[q] = 0 }
+                        }
+                    }
+                    j += q1 - q0
+                }
+            }
+        }
+    }
+}

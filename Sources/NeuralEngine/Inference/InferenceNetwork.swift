@@ -1,0 +1,154 @@
+import Foundation
+
+/// The fast, evaluation-only form of a `Network`, for serving.
+///
+/// Built once from a trained network (a snapshot: later changes to the network's
+/// weights are not seen). BatchNorm is folded into the convolutions, ReLU and residual
+/// additions are fused into them, weights are kept pre-folded and pre-transformed
+/// (Winograd F(2×2,3×3) for 3×3 stride-1 convolutions, if `winograd`), and activations
+/// live in a few buffers reused from call to call: a call allocates only when the batch
+/// is larger than any before, and for its result.
+///
+/// Its logits equal the training graph's `forward(_:training: false)` within float
+/// rounding (tests hold them to 1e-4 relative to the largest logit).
+///
+/// Thread-safe: calls are serialised by a lock, since they share the buffers. For
+/// concurrency, create one instance per worker.
+public final class InferenceNetwork: @unchecked Sendable {  // mutable state only under `lock`
+    public let spec: ArchitectureSpec
+    /// Whether 3×3 stride-1 convolutions run as Winograd F(2×2, 3×3).
+    public let usesWinograd: Bool
+    private let steps: [InferenceStep]
+    private let inputBuffer: Int
+    private let outputBuffer: Int
+    private let outputFeatures: Int
+    private let bufferCount: Int
+    private let largestActivation: Int
+
+    private let lock = NSLock()
+    private var batchCapacity = 0
+    private var buffers: [UnsafeMutablePointer<Float>] = []
+    private var workspace: UnsafeMutablePointer<Float>?
+    private var workspaceCapacity = 0
+
+    public init(_ network: Network, winograd: Bool = true) {
+        spec = network.spec
+        usesWinograd = winograd
+        var compiler = InferenceCompiler(useWinograd: winograd)
+        let input = compiler.allocate([spec.inputChannels, spec.inputHeight, spec.inputWidth])
+        let output = compiler.compile([network], input: input, pinned: [])
+        steps = compiler.steps
+        inputBuffer = input.buffer
+        outputBuffer = output.buffer
+        outputFeatures = output.count
+        bufferCount = compiler.bufferCount
+        largestActivation = compiler.largestActivation
+    }
+
+    deinit {
+        for buffer in buffers { buffer.deallocate() }
+        workspace?.deallocate()
+    }
+
+    /// The input shape this network takes for one image: (C, H, W).
+    public var imageShape: [Int] { [spec.inputChannels, spec.inputHeight, spec.inputWidth] }
+
+    /// Logits (N, classes) for a batch (N, C, H, W), checking the shape and values first.
+    public func checkedLogits(_ batch: Tensor) throws -> Tensor {
+        guard batch.rank == 4, batch.shape[0] >= 1, Array(batch.shape.dropFirst()) == imageShape else {
+            throw InferenceError.wrongInputShape(expected: imageShape, got: batch.shape)
+        }
+        guard batch.isFinite else { throw InferenceError.nonFiniteInput }
+        return logits(batch)
+    }
+
+    /// Logits (N, classes) for a batch (N, C, H, W) of this network's input shape.
+    /// The caller guarantees the shape (see `checkedLogits` for untrusted input).
+    public func logits(_ batch: Tensor) -> Tensor {
+        precondition(batch.rank == 4 && Array(batch.shape.dropFirst()) == imageShape,
+                     "InferenceNetwork: batch shape \(batch.shape) does not match \(imageShape)")
+        let n = batch.shape[0]
+        lock.lock()
+        defer { lock.unlock() }
+        reserve(batch: n)
+        batch.scalars.withUnsafeBufferPointer { source in
+            InferenceKernels.swapOuter(source.baseAddress!, buffers[inputBuffer], outer: n,
+                                       middle: spec.inputChannels, inner: spec.inputHeight * spec.inputWidth)
+        }
+        for step in steps { run(step, batch: n) }
+        let result = Array(UnsafeBufferPointer(start: buffers[outputBuffer], count: n * outputFeatures))
+        return Tensor(shape: [n, outputFeatures], scalars: result)
+    }
+
+    /// Grows buffers and scratch to hold `batch` images; never shrinks.
+    private func reserve(batch: Int) {
+        if batch > batchCapacity {
+            for buffer in buffers { buffer.deallocate() }
+            buffers = (0..<bufferCount).map { _ in
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: largestActivation * batch)
+                buffer.initialize(repeating: 0, count: largestActivation * batch)
+                return buffer
+            }
+            batchCapacity = batch
+        }
+        var needed = 0
+        for case .convolution(let conv, _, _, _, let height, let width) in steps {
+            needed = max(needed, conv.workspaceSize(batch: batch, height: height, width: width))
+        }
+        if needed > workspaceCapacity {
+            workspace?.deallocate()
+            workspace = UnsafeMutablePointer<Float>.allocate(capacity: needed)
+            workspaceCapacity = needed
+        }
+    }
+
+    private func run(_ step: InferenceStep, batch n: Int) {
+        switch step {
+        case .convolution(let conv, let input, let output, let residual, let height, let width):
+            conv.run(input: buffers[input], output: buffers[output], residual: residual.map { UnsafePointer(buffers[$0]) },
+                     batch: n, height: height, width: width, workspace: workspace ?? buffers[output])
+        case .pool(let input, let output, let channels, let height, let width, let kernel, let stride, let padding, let max):
+            InferenceKernels.pool(buffers[input], buffers[output], planes: channels * n, height: height, width: width,
+                                  kernel: kernel, stride: stride, padding: padding, max: max)
+        case .globalAveragePool(let input, let output, let channels, let plane):
+            InferenceKernels.globalAveragePool(buffers[input], buffers[output], channels: channels, batch: n, plane: plane)
+        case .flatten(let input, let output, let channels, let plane):
+            InferenceKernels.swapOuter(buffers[input], buffers[output], outer: channels, middle: n, inner: plane)
+        case .dense(let dense, let input, let output):
+            dense.run(input: buffers[input], output: buffers[output], batch: n)
+        case .affine(let input, let output, let channels, let plane, let scale, let shift, let relu):
+            InferenceKernels.affine(buffers[input], buffers[output], channels: channels, perChannel: n * plane,
+                                    scale: scale, shift: shift, relu: relu)
+        case .add(let input, let other, let output, let elements, let relu):
+            InferenceKernels.add(buffers[input], other.map { UnsafePointer(buffers[$0]) }, buffers[output],
+                                 count: n * elements, relu: relu)
+        case .fallback(let layer, let input, let output, let inputShape, let outputShape):
+            runFallback(layer, input: buffers[input], output: buffers[output], batch: n,
+                        inputShape: inputShape, outputShape: outputShape)
+        }
+    }
+
+    /// Converts to the layer's NCHW tensors and back around its own forward pass.
+    private func runFallback(_ layer: any Layer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+                             batch n: Int, inputShape: [Int], outputShape: [Int]) {
+        let inCount = inputShape.reduce(1, *), outCount = outputShape.reduce(1, *)
+        var scalars = [Float](repeating: 0, count: n * inCount)
+        scalars.withUnsafeMutableBufferPointer { destination in
+            if inputShape.count == 3 {
+                InferenceKernels.swapOuter(input, destination.baseAddress!, outer: inputShape[0], middle: n,
+                                           inner: inCount / inputShape[0])
+            } else {
+                destination.baseAddress!.update(from: input, count: n * inCount)
+            }
+        }
+        let result = layer.forward(Tensor(shape: [n] + inputShape, scalars: scalars), training: false)
+        result.scalars.withUnsafeBufferPointer { source in
+            if outputShape.count == 3 {
+                InferenceKernels.swapOuter(source.baseAddress!, output, outer: n, middle: outputShape[0],
+                                           inner: outCount / outputShape[0])
+            } else {
+                output.update(from: source.baseAddress!, count: n * outCount)
+            }
+        }
+    }
+}

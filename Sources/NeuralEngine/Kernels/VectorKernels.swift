@@ -1,0 +1,66 @@
+// Reductions written with SIMD lanes: LLVM does not vectorise a plain Float sum because
+// reassociation changes the result, so we reassociate explicitly (16 partial sums).
+
+typealias FloatVector = SIMD16<Float>
+
+@inline(__always)
+private func load(_ p: UnsafePointer<Float>) -> FloatVector {
+    UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
+}
+
+/// Σ x[i].
+@inline(__always)
+func vectorSum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var acc = FloatVector()
+    var i = 0
+    while i + FloatVector.scalarCount <= count {
+        acc += load(x + i)
+        i += FloatVector.scalarCount
+    }
+    var total = acc.sum()
+    while i < count { total += x[i]; i += 1 }
+    return total
+}
+
+/// Σ (x[i] − mean)².
+@inline(__always)
+func vectorSumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ count: Int, mean: Float) -> Float {
+    var acc = FloatVector()
+    let m = FloatVector(repeating: mean)
+    var i = 0
+    while i + FloatVector.scalarCount <= count {
+        let d = load(x + i) - m
+        acc.addProduct(d, d)
+        i += FloatVector.scalarCount
+    }
+    var total = acc.sum()
+    while i < count { let d = x[i] - mean; total += d * d; i += 1 }
+    return total
+}
+
+/// Σ x[i]·y[i] and Σ y[i] in one pass.
+@inline(__always)
+func vectorDotAndSum(
+    _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ count: Int
+) -> (dot: Float, sum: Float) {
+    var dot = FloatVector(), sum = FloatVector()
+    var i = 0
+    while i + FloatVector.scalarCount <= count {
+        let yv = load(y + i)
+        dot.addProduct(load(x + i), yv)
+        sum += yv
+        i += FloatVector.scalarCount
+    }
+    var d = dot.sum(), s = sum.sum()
+    while i < count { d += x[i] * y[i]; s += y[i]; i += 1 }
+    return (d, s)
+}
+
+/// y[i] = a·x[i] + b.
+@inline(__always)
+func vectorAffine(
+    _ x: UnsafePointer<Float>, _ count: Int, scale a: Float, shift b: Float,
+    into y: UnsafeMutablePointer<Float>
+) {
+    for i in 0..<count { y[i] = x[i] * a + b }
+}

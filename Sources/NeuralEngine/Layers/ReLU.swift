@@ -1,0 +1,28 @@
+/// max(x, 0), elementwise, any shape. Backward masks by the kept output.
+public final class ReLU: Layer {
+    private var cachedOutput: Tensor?
+
+    public init() {}
+
+    public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let output = Tensor.uninitialized(shape: input.shape) { out in
+            input.scalars.withUnsafeBufferPointer { x in
+                if input.count > 0 { reluForward(x.baseAddress!, out.baseAddress!, count: input.count) }
+            }
+        }
+        cachedOutput = training ? output : nil
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        guard let output = cachedOutput, output.shape == outputGradient.shape else {
+            preconditionFailure("ReLU.backward needs a preceding forward(_:training: true) of the same shape")
+        }
+        if output.count == 0 { return outputGradient }
+        return Tensor.map2(output, outputGradient) { y, dy, dx, n in
+            reluBackward(output: y, gradient: dy, into: dx, count: n)
+        }
+    }
+}
