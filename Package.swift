@@ -31,6 +31,12 @@ let package = Package(
         .systemLibrary(
             name: "CLibPNG", path: "Sources/CLibPNG",
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
+        // setjmp/longjmp error handling for libjpeg and libpng stays in C.
+        .target(
+            name: "CImageShim",
+            dependencies: ["CLibJPEG", "CLibPNG"],
+            cSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
         // MARK: Libraries
         .target(
@@ -38,7 +44,7 @@ let package = Package(
             dependencies: ["CBLAS"]),
         .target(
             name: "ImageKit",
-            dependencies: ["CLibJPEG", "CLibPNG"]),
+            dependencies: ["CImageShim"]),
         .target(
             name: "HTTPKit",
             dependencies: [.product(name: "Logging", package: "swift-log")]),
@@ -77,6 +83,10 @@ let package = Package(
             name: "engine-benchmark",
             dependencies: ["NeuralEngine", "CBLAS"],
             path: "Benchmarks/EngineBenchmark"),
+        .executableTarget(
+            name: "image-benchmark",
+            dependencies: ["ImageKit"],
+            path: "Benchmarks/ImageBenchmark"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),

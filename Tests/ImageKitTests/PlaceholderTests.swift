@@ -1,4 +1,0 @@
-import Testing
-@testable import ImageKit
-
-@Test func moduleBuilds() {}
