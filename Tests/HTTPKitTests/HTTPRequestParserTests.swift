@@ -1,4 +1,2 @@
 import Testing
 @testable import HTTPKit
-
-@Test func moduleBuilds() {}

@@ -1,0 +1,105 @@
+/// The one error type that becomes an HTTP response. Parsers, the router,
+/// middleware and handlers throw it; `HTTPError.response(for:)` is the single
+/// place where any error turns into a status and a JSON body
+/// `{"error":{"code":"…","message":"…"}}`.
+public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var status: HTTPStatus
+    /// A stable, machine-readable code ("body_too_large").
+    public var code: String
+    /// A sentence for a person, saying what was wrong.
+    public var message: String
+    /// Extra response fields (Allow for 405, Retry-After for 503).
+    public var headers: HTTPHeaders
+    /// Whether the connection must close after the response (framing errors,
+    /// RFC 9112 §6.3; unread bodies).
+    public var closesConnection: Bool
+
+    public init(
+        _ status: HTTPStatus, code: String, message: String,
+        headers: HTTPHeaders = HTTPHeaders(), closesConnection: Bool = false
+    ) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+        self.closesConnection = closesConnection
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public static func badRequest(_ message: String, code: String = "bad_request") -> HTTPError {
+        HTTPError(.badRequest, code: code, message: message)
+    }
+    public static func notFound(_ message: String = "no such resource") -> HTTPError {
+        HTTPError(.notFound, code: "not_found", message: message)
+    }
+    public static func methodNotAllowed(_ method: HTTPMethod, allowed: [HTTPMethod]) -> HTTPError {
+        HTTPError(
+            .methodNotAllowed, code: "method_not_allowed",
+            message: "method \(method) is not allowed here; allowed: \(allowed.map(\.rawValue).joined(separator: ", "))",
+            headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
+    }
+    public static func unsupportedMediaType(_ message: String) -> HTTPError {
+        HTTPError(.unsupportedMediaType, code: "unsupported_media_type", message: message)
+    }
+    public static func contentTooLarge(_ message: String) -> HTTPError {
+        HTTPError(.contentTooLarge, code: "content_too_large", message: message, closesConnection: true)
+    }
+    public static func internalError(_ message: String = "internal server error") -> HTTPError {
+        HTTPError(.internalServerError, code: "internal_error", message: message)
+    }
+    public static func serviceUnavailable(_ message: String, retryAfterSeconds: Int? = nil) -> HTTPError {
+        var headers = HTTPHeaders()
+        if let retryAfterSeconds { headers.add("Retry-After", String(retryAfterSeconds)) }
+        return HTTPError(.serviceUnavailable, code: "service_unavailable", message: message, headers: headers)
+    }
+
+    /// This error as a response with a JSON body.
+    public var response: HTTPResponse {
+        var headers = self.headers
+        headers["Content-Type"] = "application/json"
+        if closesConnection { headers["Connection"] = "close" }
+        let json = "{\"error\":{\"code\":\(jsonString(code)),\"message\":\(jsonString(message))}}"
+        return HTTPResponse(status: status, headers: headers, body: .bytes(Array(json.utf8)))
+    }
+
+    /// The single place where errors become responses: `HTTPError` as itself,
+    /// `HTTPErrorConvertible` through its conversion, anything else as a 500
+    /// that reveals nothing of the internal error.
+    public static func response(for error: any Error) -> HTTPResponse {
+        httpError(for: error).response
+    }
+
+    public static func httpError(for error: any Error) -> HTTPError {
+        switch error {
+        case let error as HTTPError: error
+        case let error as any HTTPErrorConvertible: error.httpError
+        default: .internalError()
+        }
+    }
+}
+
+/// Lets another module's error type (the classifier's, say) choose its status
+/// and message, so it never needs its own error-to-response code.
+public protocol HTTPErrorConvertible: Error {
+    var httpError: HTTPError { get }
+}
+
+/// A JSON string literal with the escapes RFC 8259 §7 requires.
+func jsonString(_ string: String) -> String {
+    var out = "\""
+    for scalar in string.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
