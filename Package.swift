@@ -87,6 +87,11 @@ let package = Package(
             name: "image-benchmark",
             dependencies: ["ImageKit"],
             path: "Benchmarks/ImageBenchmark"),
+        .executableTarget(
+            name: "http-benchmark",
+            dependencies: ["HTTPKit", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HTTPBenchmark",
+            exclude: ["run.sh", "upload.lua"]),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),

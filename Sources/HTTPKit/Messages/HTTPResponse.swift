@@ -7,6 +7,9 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: HTTPResponseBody
+    /// The route pattern that produced this response (set by `Router`, for
+    /// metrics labels and logs; never sent).
+    public var routePattern: String?
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: HTTPResponseBody = .empty) {
         self.status = status

@@ -1,0 +1,205 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension HTTPConnection {
+    // MARK: Writing
+
+    func enqueue(_ bytes: [UInt8]) {
+        guard !closed, !bytes.isEmpty else { return }
+        if outboundOffset == outbound.count {
+            outbound = bytes
+            outboundOffset = 0
+        } else {
+            outbound.append(contentsOf: bytes)
+        }
+        flush()
+    }
+
+    /// Writes as much as the socket takes; the write source calls again when
+    /// it can take more.
+    func flush() {
+        guard !closed else { return }
+        while outboundOffset < outbound.count {
+            let written = outbound.withUnsafeBytes { raw in
+                Socket.send(fd, raw.baseAddress! + outboundOffset, raw.count - outboundOffset)
+            }
+            if written > 0 {
+                outboundOffset += written
+                if timerKind == .write { arm(.write) }
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if timerKind != .write { arm(.write) }
+                resumeWriting()
+                return
+            } else {
+                abort()
+                return
+            }
+        }
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
+        outboundOffset = 0
+        suspendWriting()
+        let waiters = flushWaiters
+        flushWaiters = []
+        waiters.forEach { $0() }
+        if closeWhenFlushed && !inFlight {
+            beginClose()
+        } else if timerKind == .write {
+            arm(.none)
+            if !inFlight { processBufferedTimerOnly() }
+        }
+    }
+
+    /// Restores the phase timer after a write finished.
+    private func processBufferedTimerOnly() {
+        switch parser.phase {
+        case .idle: arm(draining ? .linger : .keepAlive)
+        case .head: arm(.header)
+        case .body: arm(.body)
+        case .failed: break
+        }
+    }
+
+    // MARK: Timers
+
+    func arm(_ kind: TimerKind) {
+        timerKind = kind
+        let interval: Duration? =
+            switch kind {
+            case .none: nil
+            case .header: timeouts.headerRead
+            case .body: timeouts.bodyIdle
+            case .keepAlive: timeouts.keepAliveIdle
+            case .write: timeouts.write
+            case .linger: timeouts.lingerOnClose
+            }
+        if let interval {
+            timer.schedule(deadline: .now() + interval.dispatchInterval)
+        } else {
+            timer.schedule(deadline: .distantFuture)
+        }
+    }
+
+    func onTimer() {
+        guard !closed else { return }
+        switch timerKind {
+        case .none:
+            return
+        case .header, .body:
+            // RFC 9110 §15.5.9: 408 when the server "did not receive a complete
+            // request message within the time that it was prepared to wait".
+            // A connection that never started a request is just closed.
+            if parser.phase == .idle || inFlight {
+                server.metrics?.requestRejected(status: nil, reason: "idle_timeout")
+                abort()
+            } else {
+                server.metrics?.requestRejected(status: .requestTimeout, reason: "timeout")
+                arm(.none)
+                respondAndClose(
+                    HTTPError(.requestTimeout, code: "request_timeout", message: "the request was not received in time"),
+                    version: .http1_1)
+            }
+        case .keepAlive, .linger:
+            abort()
+        case .write:
+            server.logger.debug("write timed out", metadata: ["peer": "\(peer?.description ?? "-")"])
+            abort()
+        }
+    }
+
+    // MARK: Closing
+
+    /// Graceful close after the last response: stop sending (FIN), then read
+    /// and discard until the client closes or the linger time passes, so
+    /// unread request bytes do not make the kernel send a reset that could
+    /// destroy the response before the client reads it (RFC 9112 §9.6).
+    func beginClose() {
+        guard !closed, !lingering else { return }
+        if peerFinished {
+            abort()
+            return
+        }
+        lingering = true
+        shutdown(fd, Int32(SHUT_WR))
+        arm(.linger)
+        resumeReading()
+    }
+
+    func discardWhileLingering() {
+        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 16) { scratch in
+            while true {
+                let count = read(fd, scratch.baseAddress, scratch.count)
+                if count > 0 {
+                    discardedWhileLingering += count
+                    if discardedWhileLingering > 1 << 20 { return abort() }
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    return
+                } else {
+                    return abort()
+                }
+            }
+        }
+    }
+
+    /// Closes now. Idempotent.
+    func abort() {
+        guard !closed else { return }
+        closed = true
+        resumeReading()
+        resumeWriting()
+        readSource.cancel()
+        writeSource.cancel()
+        timer.cancel()
+        let waiters = flushWaiters
+        flushWaiters = []
+        waiters.forEach { $0() }
+        server.connectionDidClose(self)
+    }
+
+    /// Server shutdown: an idle connection closes now; a busy one after its
+    /// current response, which carries `Connection: close`.
+    func beginDraining() {
+        guard !closed else { return }
+        draining = true
+        if !inFlight && parser.phase == .idle && outboundOffset == outbound.count {
+            abort()
+        }
+    }
+
+    // MARK: Source state (Dispatch sources must be resumed as often as suspended)
+
+    func resumeReading() {
+        if readSuspended {
+            readSuspended = false
+            readSource.resume()
+        }
+    }
+
+    func suspendReading() {
+        if !readSuspended {
+            readSuspended = true
+            readSource.suspend()
+        }
+    }
+
+    func resumeWriting() {
+        if writeSuspended {
+            writeSuspended = false
+            writeSource.resume()
+        }
+    }
+
+    func suspendWriting() {
+        if !writeSuspended {
+            writeSuspended = true
+            writeSource.suspend()
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Dispatch
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The HTTP/1.1 server: a listening socket watched by a Dispatch read source,
+/// connections spread over a few serial queues, handlers run as Swift tasks.
+///
+///     var router = Router()
+///     router.get("/health") { _ in .text("ok") }
+///     let server = HTTPServer(configuration: .init(host: "::", port: 8080), handler: router,
+///                             middleware: [AccessLogMiddleware(logger: logger)])
+///     try server.start()
+///     await server.runUntilShutdownSignal()   // SIGTERM/SIGINT → graceful shutdown
+public final class HTTPServer: Sendable {
+    public let configuration: HTTPServerConfiguration
+    let pipeline: HTTPPipeline
+    let logger: Logger
+    let metrics: (any HTTPMetricsRecorder)?
+    let clientAddressResolver: ClientAddressResolver
+    let ioQueues: [DispatchQueue]
+    let acceptQueue = DispatchQueue(label: "HTTPKit.accept")
+
+    struct State {
+        enum Phase { case idle, running, shuttingDown, stopped }
+        var phase = Phase.idle
+        var listener: Int32 = -1
+        var port = 0
+        var acceptSource: (any DispatchSourceRead)?
+        var connections: [ObjectIdentifier: HTTPConnection] = [:]
+        var nextQueue = 0
+        var drainedWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    let state = Locked(State())
+
+    public init(
+        configuration: HTTPServerConfiguration,
+        handler: any HTTPHandler,
+        middleware: [any HTTPMiddleware] = [],
+        metrics: (any HTTPMetricsRecorder)? = nil,
+        logger: Logger = Logger(label: "HTTPKit")
+    ) {
+        self.configuration = configuration
+        self.pipeline = HTTPPipeline(middleware: middleware, handler: handler, logger: logger)
+        self.logger = logger
+        self.metrics = metrics
+        self.clientAddressResolver = ClientAddressResolver(trustedProxies: configuration.trustedProxies)
+        self.ioQueues = (0..<max(1, configuration.ioQueueCount)).map { DispatchQueue(label: "HTTPKit.io.\($0)") }
+    }
+
+    /// The bound port (the kernel's choice if configured as 0); 0 before `start`.
+    public var port: Int { state.withLock { $0.port } }
+
+    /// Open connections right now.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Binds, listens and starts accepting. Returns at once; the server runs on
+    /// Dispatch queues until `shutdown`.
+    public func start() throws(SocketError) {
+        let (fd, port) = try Socket.listen(
+            host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
+        source.setEventHandler { [self] in acceptPending(fd) }
+        source.setCancelHandler { close(fd) }
+        state.withLock {
+            $0.phase = .running
+            $0.listener = fd
+            $0.port = port
+            $0.acceptSource = source
+        }
+        source.resume()
+        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+    }
+
+    private func acceptPending(_ listener: Int32) {
+        while let result = Socket.accept(listener) {
+            guard case .success(let (fd, peer)) = result else {
+                if case .failure(let error) = result {
+                    // EMFILE and friends: leave the rest in the backlog for now.
+                    logger.warning("accept failed", metadata: ["error": "\(error)"])
+                }
+                return
+            }
+            let connection: HTTPConnection? = state.withLock { state in
+                guard state.phase == .running, state.connections.count < configuration.maxConnections else { return nil }
+                let queue = ioQueues[state.nextQueue % ioQueues.count]
+                state.nextQueue &+= 1
+                let connection = HTTPConnection(fd: fd, peer: peer, queue: queue, server: self)
+                state.connections[ObjectIdentifier(connection)] = connection
+                return connection
+            }
+            guard let connection else {
+                reject(fd)
+                continue
+            }
+            metrics?.connectionOpened()
+            connection.start()
+        }
+    }
+
+    /// Over the connection limit (or shutting down): 503 and close, instead of
+    /// leaving the client to wait in a growing kernel queue.
+    private func reject(_ fd: Int32) {
+        metrics?.connectionRejected()
+        let response = HTTPError.serviceUnavailable("too many connections; try again later", retryAfterSeconds: 1).response
+        let framing = HTTPResponseSerializer.framing(for: response, version: .http1_1)
+        var bytes = HTTPResponseSerializer.head(response, version: .http1_1, framing: framing, keepAlive: false)
+        if case .bytes(let body) = response.body { bytes += body }
+        _ = bytes.withUnsafeBytes { Socket.send(fd, $0.baseAddress!, $0.count) }
+        Glibc.shutdown(fd, Int32(SHUT_WR))
+        // Linger briefly, so request bytes already sent do not turn the close
+        // into a reset that destroys the 503 (RFC 9112 §9.6).
+        let source = SendableSource(DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue))
+        let deadline = DispatchTime.now() + .seconds(1)
+        source.setEventHandler {
+            var scratch = [UInt8](repeating: 0, count: 4096)
+            let count = read(fd, &scratch, scratch.count)
+            if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) || DispatchTime.now() > deadline {
+                source.cancel()
+            }
+        }
+        source.setCancelHandler { close(fd) }
+        source.resume()
+        acceptQueue.asyncAfter(deadline: deadline) { source.cancel() }
+    }
+
+    func connectionDidClose(_ connection: HTTPConnection) {
+        let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            state.connections[ObjectIdentifier(connection)] = nil
+            guard state.connections.isEmpty, state.phase != .running else { return [] }
+            defer { state.drainedWaiters = [] }
+            return state.drainedWaiters
+        }
+        metrics?.connectionClosed()
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Graceful shutdown: stop accepting, close idle keep-alive connections,
+    /// let in-flight requests finish (their responses carry
+    /// `Connection: close`) for up to `gracePeriod`, then close the rest.
+    /// Returns when every connection is closed. Safe to call more than once.
+    public func shutdown(gracePeriod: Duration? = nil) async {
+        let grace = gracePeriod ?? configuration.shutdownGracePeriod
+        let connections: [HTTPConnection] = state.withLock { state in
+            if state.phase == .running || state.phase == .idle {
+                state.phase = .shuttingDown
+                state.acceptSource?.cancel()
+                state.acceptSource = nil
+            }
+            return Array(state.connections.values)
+        }
+        logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
+        for connection in connections {
+            connection.queue.async { connection.beginDraining() }
+        }
+        let drained = Task { await self.waitUntilDrained() }
+        let forceClose = Task {
+            try await Task.sleep(for: grace)
+            let remaining = self.state.withLock { Array($0.connections.values) }
+            if !remaining.isEmpty {
+                self.logger.warning("grace period over; closing connections", metadata: ["connections": "\(remaining.count)"])
+            }
+            for connection in remaining {
+                connection.queue.async { connection.abort() }
+            }
+        }
+        await drained.value
+        forceClose.cancel()
+        state.withLock { $0.phase = .stopped }
+        logger.info("stopped")
+    }
+
+    private func waitUntilDrained() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state in
+                if state.connections.isEmpty { return true }
+                state.drainedWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Waits for one of `signals` (SIGTERM and SIGINT by default), then shuts
+    /// down gracefully and returns the signal, so `main` can exit 0.
+    @discardableResult
+    public func runUntilShutdownSignal(_ signals: [Int32] = [SIGTERM, SIGINT], gracePeriod: Duration? = nil) async -> Int32 {
+        let received = await ShutdownSignals.wait(for: signals)
+        logger.notice("received signal \(received); shutting down")
+        await shutdown(gracePeriod: gracePeriod)
+        return received
+    }
+}
+
+/// A read source captured by its own handlers. `@unchecked Sendable`: Dispatch
+/// sources are thread-safe objects; the type is just not annotated.
+final class SendableSource: @unchecked Sendable {
+    let source: any DispatchSourceRead
+    init(_ source: any DispatchSourceRead) { self.source = source }
+    func setEventHandler(_ handler: @escaping @Sendable () -> Void) { source.setEventHandler(handler: handler) }
+    func setCancelHandler(_ handler: @escaping @Sendable () -> Void) { source.setCancelHandler(handler: handler) }
+    func resume() { source.resume() }
+    func cancel() { source.cancel() }
+}
