@@ -26,7 +26,7 @@ public final class ClassificationService: Sendable {
     public let store: ModelStore<any ClassifierModel>
     public let metrics: ServiceMetrics
     let batcher: DynamicBatcher<InferenceJob, InferenceResult>
-    private let decodeSlots: DispatchSemaphore
+    private let decodePool: DecodePool
     private let logger: Logger
 
     public typealias Loader = @Sendable (URL) throws -> (model: any ClassifierModel, version: String)
@@ -38,7 +38,7 @@ public final class ClassificationService: Sendable {
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
-        decodeSlots = DispatchSemaphore(value: settings.decodeConcurrency)
+        decodePool = DecodePool(width: settings.decodeConcurrency)
 
         var storeObserver = ModelStore<any ClassifierModel>.Observer()
         let modelName = ClassificationService.modelName(forPath: settings.model)
@@ -82,7 +82,7 @@ public final class ClassificationService: Sendable {
     ///   - images: the uploaded files, in order.
     ///   - topK: the `top_k` query value as sent, if any.
     ///   - batch: answer in the batch shape (`results`), as for several file parts.
-    public func classify(_ images: [UploadedImage], topK: String?, batch: Bool) -> ServiceResponse {
+    public func classify(_ images: [UploadedImage], topK: String?, batch: Bool) async -> ServiceResponse {
         let started = DispatchTime.now().uptimeNanoseconds
         guard let snapshot = store.snapshot else {
             return .error(.notReady(retryAfter: settings.retryAfterSeconds))
@@ -107,51 +107,46 @@ public final class ClassificationService: Sendable {
             return .error(.overloaded(retryAfter: settings.retryAfterSeconds))
         }
 
-        // Decode and preprocess, in parallel across the request's images.
+        // Decode and preprocess, in parallel across the request's images, on the decode pool.
         let limits = ImageLimits(maxPixels: settings.maxPixels, maxDimension: settings.maxDimension)
-        let decoded = ConcurrentResults<Result<[Float], ServiceError>>(count: images.count)
         let decodeStarted = DispatchTime.now().uptimeNanoseconds
-        DispatchQueue.concurrentPerform(iterations: images.count) { index in
-            decodeSlots.wait()
-            defer { decodeSlots.signal() }
-            let imageStarted = DispatchTime.now().uptimeNanoseconds
-            let result: Result<[Float], ServiceError>
-            do {
-                let tensor = try model.preprocess(images[index].bytes, limits: limits)
-                result = tensor.count == model.inputCount ? .success(tensor)
-                    : .failure(.internalError("preprocessing produced \(tensor.count) values, the model takes \(model.inputCount)"))
-            } catch let error as ServiceError {
-                result = .failure(error)
-            } catch {
-                result = .failure(.undecodable("\(error)"))
+        let metrics = self.metrics
+        var decoded = [Result<[Float], ServiceError>?](repeating: nil, count: images.count)
+        await withTaskGroup(of: (Int, Result<[Float], ServiceError>).self) { group in
+            for (index, image) in images.enumerated() {
+                group.addTask { [decodePool] in
+                    await decodePool.run {
+                        let imageStarted = DispatchTime.now().uptimeNanoseconds
+                        let result = Self.preprocess(image.bytes, model: model, limits: limits)
+                        metrics.recordDecode(seconds: Double(DispatchTime.now().uptimeNanoseconds - imageStarted) / 1e9)
+                        return (index, result)
+                    }
+                }
             }
-            metrics.recordDecode(seconds: Double(DispatchTime.now().uptimeNanoseconds - imageStarted) / 1e9)
-            decoded[index] = result
+            for await (index, result) in group { decoded[index] = result }
         }
         let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - decodeStarted) / 1e6
 
         // Queue every decoded image; they may share batches with other requests.
-        let inferred = ConcurrentResults<Result<InferenceResult, ServiceError>>(count: images.count)
-        let group = DispatchGroup()
-        for index in 0..<images.count {
-            guard case .success(let tensor)? = decoded[index] else { continue }
-            group.enter()
-            do {
-                try batcher.submit(InferenceJob(model: model, version: snapshot.version, input: tensor)) { result in
-                    inferred[index] = result.mapError { error in
-                        (error as? ServiceError) ?? .internalError("\(error)")
+        var inferred = [Result<InferenceResult, ServiceError>?](repeating: nil, count: images.count)
+        await withTaskGroup(of: (Int, Result<InferenceResult, ServiceError>).self) { group in
+            for index in 0..<images.count {
+                guard case .success(let tensor)? = decoded[index] else { continue }
+                let job = InferenceJob(model: model, version: snapshot.version, input: tensor)
+                group.addTask { [batcher, settings] in
+                    do {
+                        return (index, .success(try await batcher.submit(job)))
+                    } catch BatcherError.overloaded {
+                        return (index, .failure(.overloaded(retryAfter: settings.retryAfterSeconds)))
+                    } catch BatcherError.stopped {
+                        return (index, .failure(.shuttingDown()))
+                    } catch {
+                        return (index, .failure((error as? ServiceError) ?? .internalError("\(error)")))
                     }
-                    group.leave()
                 }
-            } catch BatcherError.overloaded {
-                inferred[index] = .failure(.overloaded(retryAfter: settings.retryAfterSeconds))
-                group.leave()
-            } catch {
-                inferred[index] = .failure(.shuttingDown())
-                group.leave()
             }
+            for await (index, result) in group { inferred[index] = result }
         }
-        group.wait()
 
         var entries: [(filename: String?, outcome: Result<InferenceResult, ServiceError>)] = []
         for index in 0..<images.count {
@@ -193,6 +188,20 @@ public final class ClassificationService: Sendable {
             }
         }
         return .json(APIPayload.BatchClassification(results: results, model: reference, timing_ms: timing))
+    }
+
+    static func preprocess(_ bytes: [UInt8], model: any ClassifierModel, limits: ImageLimits) -> Result<[Float], ServiceError> {
+        do {
+            let tensor = try model.preprocess(bytes, limits: limits)
+            guard tensor.count == model.inputCount else {
+                return .failure(.internalError("preprocessing produced \(tensor.count) values, the model takes \(model.inputCount)"))
+            }
+            return .success(tensor)
+        } catch let error as ServiceError {
+            return .failure(error)
+        } catch {
+            return .failure(.undecodable("\(error)"))
+        }
     }
 
     /// `top_k`: default 5; at least 1; capped at the number of classes and `max_top_k`.
