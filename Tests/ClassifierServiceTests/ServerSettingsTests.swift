@@ -74,7 +74,7 @@ import Testing
         let missing = #expect(throws: SettingsError.self) {
             try SettingsResolver.resolve(configFlag: "nope.json", directory: directory)
         }
-        #expect(missing?.description == "cannot read config file nope.json: no such file")
+        #expect(missing?.description == "cannot read config file nope.json: No such file or directory")
         try "{\"port\": [".write(to: directory.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
         let malformed = #expect(throws: SettingsError.self) {
             try SettingsResolver.resolve(configFlag: "bad.json", directory: directory)

@@ -9,6 +9,12 @@ extension ClassificationService {
     /// `GET /readyz`: 200 only once a model has loaded and passed its warm-up
     /// forward pass; 503 with Retry-After before that (readiness).
     public func readiness() -> ServiceResponse {
+        if isDraining {
+            var response = ServiceResponse.json(
+                APIPayload.Readiness(status: "not ready", model: nil, reason: "the server is shutting down"), status: 503)
+            response.headers.append(("Retry-After", String(settings.retryAfterSeconds)))
+            return response
+        }
         guard let snapshot = store.snapshot else {
             var response = ServiceResponse.json(
                 APIPayload.Readiness(status: "not ready", model: nil,

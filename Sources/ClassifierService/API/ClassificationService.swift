@@ -28,6 +28,7 @@ public final class ClassificationService: Sendable {
     let batcher: DynamicBatcher<InferenceJob, InferenceResult>
     private let decodePool: DecodePool
     private let logger: Logger
+    private let draining = DrainFlag()
 
     public typealias Loader = @Sendable (URL) throws -> (model: any ClassifierModel, version: String)
 
@@ -67,7 +68,11 @@ public final class ClassificationService: Sendable {
         batcher.stop()
     }
 
-    public var isReady: Bool { store.snapshot != nil }
+    public var isReady: Bool { store.snapshot != nil && !draining.isSet }
+
+    /// From now on `/readyz` answers 503 (shutting down); requests are still served.
+    public func beginDraining() { draining.set() }
+    var isDraining: Bool { draining.isSet }
 
     /// The name shown for a model: its file name without the extension.
     static func modelName(forPath path: String) -> String {

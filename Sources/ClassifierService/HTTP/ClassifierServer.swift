@@ -15,6 +15,7 @@ public final class ClassifierServer: Sendable {
     public let http: HTTPServer
     private let logger: Logger
     private let hangup: SignalWatcher
+    private let activity = RequestActivity()
 
     /// - Parameter loader: defaults to the engine loader, warming up at the largest batch.
     public init(settings: ServerSettings, logger: Logger = Logger(label: "classifier"),
@@ -35,7 +36,7 @@ public final class ClassifierServer: Sendable {
         router.add(.post, "/classify", ClassifyHandler(service: service))
 
         var middleware: [any HTTPMiddleware] = [
-            ServiceMetricsMiddleware(metrics: service.metrics),
+            ServiceMetricsMiddleware(metrics: service.metrics, activity: activity),
             AccessLogMiddleware(logger: logger),
         ]
         if !settings.corsOrigins.isEmpty {
@@ -73,20 +74,79 @@ public final class ClassifierServer: Sendable {
         ])
     }
 
-    /// Stops accepting, lets in-flight requests finish (up to the grace period),
-    /// then stops the model watcher and the batcher.
-    public func shutdown() async {
-        await http.shutdown()
+    /// Shuts down without losing requests:
+    /// 1. lame duck: `/readyz` turns 503 so load balancers stop sending, while
+    ///    requests still arriving are served; this lasts until no request has been
+    ///    in flight for `quietPeriod` (or half the grace period has passed);
+    /// 2. the HTTP server stops accepting and finishes what is in flight within
+    ///    the rest of the grace period;
+    /// 3. the model watcher and the batcher stop.
+    /// The lame-duck phase matters because a connection that the kernel has
+    /// accepted but whose request has not been read yet would otherwise be closed
+    /// unanswered when the listener goes away.
+    public func shutdown(quietPeriod: Double = 0.3) async {
+        service.beginDraining()
+        let grace = settings.shutdownGraceSeconds
+        let started = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+        while elapsed() < grace / 2 && !activity.isQuiet(for: quietPeriod) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        logger.info("draining done; closing the listener", metadata: ["seconds": "\(String(format: "%.2f", elapsed()))"])
+        let remaining = max(0.5, grace - elapsed())
+        await http.shutdown(gracePeriod: .milliseconds(Int(remaining * 1000)))
         hangup.stop()
         service.stop()
     }
 
-    /// Serves until SIGTERM or SIGINT, then shuts down gracefully. Returns the signal.
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully (see `shutdown`).
+    /// A second signal during shutdown ends the process at once. Returns the signal.
     @discardableResult
-    public func runUntilShutdownSignal() async -> Int32 {
-        let received = await http.runUntilShutdownSignal()
-        hangup.stop()
-        service.stop()
+    public func runUntilShutdownSignal(_ signals: [Int32] = [SIGTERM, SIGINT]) async -> Int32 {
+        let received = await Self.waitForSignal(signals)
+        logger.notice("received signal \(received); shutting down")
+        for number in signals { signal(number, SIG_DFL) }
+        await shutdown()
         return received
+    }
+
+    static func waitForSignal(_ signals: [Int32]) async -> Int32 {
+        let once = OnceSignal()
+        let watchers = signals.map { number in SignalWatcher(signal: number) { once.fire(number) } }
+        for watcher in watchers { watcher.start() }
+        let received = await once.value()
+        for watcher in watchers { watcher.stop() }
+        return received
+    }
+}
+
+/// The first of several signals, delivered once to one waiter.
+final class OnceSignal: @unchecked Sendable {
+    // @unchecked: both fields are guarded by `lock`.
+    private let lock = NSLock()
+    private var received: Int32?
+    private var continuation: CheckedContinuation<Int32, Never>?
+
+    func fire(_ number: Int32) {
+        lock.lock()
+        guard received == nil else { lock.unlock(); return }
+        received = number
+        let waiting = continuation
+        continuation = nil
+        lock.unlock()
+        waiting?.resume(returning: number)
+    }
+
+    func value() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if let received {
+                lock.unlock()
+                continuation.resume(returning: received)
+            } else {
+                self.continuation = continuation
+                lock.unlock()
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@ struct ClassifyHandler: HTTPHandler {
         if let type = head.mediaType, type != "multipart/form-data", type != "application/octet-stream", !type.hasPrefix("image/") {
             throw ServiceError.unsupported("Content-Type \(type) is not accepted", code: "unsupported_media_type").httpError
         }
-        if !service.isReady {
+        if service.store.snapshot == nil {
             throw ServiceError.notReady(retryAfter: service.settings.retryAfterSeconds).httpError
         }
     }

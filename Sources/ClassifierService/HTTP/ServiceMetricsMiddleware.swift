@@ -1,11 +1,14 @@
 import HTTPKit
 
-/// Counts requests in flight and, when each finishes, records it by route
+/// Counts requests in flight (for metrics and for shutdown) and, when each finishes, records it by route
 /// pattern and status (bounded label values; the raw path is never a label).
 struct ServiceMetricsMiddleware: HTTPMiddleware {
     let metrics: ServiceMetrics
+    let activity: RequestActivity
 
     func handle(_ request: HTTPRequest, next: HTTPResponder) async throws -> HTTPResponse {
+        activity.started()
+        defer { activity.finished() }
         metrics.requestStarted()
         let start = ContinuousClock.now
         let response = await next(request)

@@ -92,7 +92,10 @@ public enum SettingsResolver {
     static func readConfigFile(_ url: URL, shownAs name: String) throws -> [String: Any] {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            // Through a FileHandle so that special files (/dev/null, a pipe) read too.
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
         } catch {
             throw SettingsError("cannot read config file \(name): \(readableReason(error))")
         }
