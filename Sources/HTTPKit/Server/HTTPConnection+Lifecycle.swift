@@ -168,7 +168,8 @@ extension HTTPConnection {
     func beginDraining() {
         guard !closed else { return }
         draining = true
-        if !inFlight && parser.phase == .idle && outboundOffset == outbound.count {
+        // A lingering connection has already sent its last byte.
+        if lingering || (!inFlight && parser.phase == .idle && outboundOffset == outbound.count) {
             abort()
         }
     }

@@ -145,13 +145,22 @@ public final class HTTPServer: Sendable {
     /// Returns when every connection is closed. Safe to call more than once.
     public func shutdown(gracePeriod: Duration? = nil) async {
         let grace = gracePeriod ?? configuration.shutdownGracePeriod
-        let connections: [HTTPConnection] = state.withLock { state in
-            if state.phase == .running || state.phase == .idle {
-                state.phase = .shuttingDown
-                state.acceptSource?.cancel()
-                state.acceptSource = nil
+        let (connections, acceptSource, listener): ([HTTPConnection], (any DispatchSourceRead)?, Int32) = state.withLock { state in
+            defer { state.acceptSource = nil }
+            if state.phase == .running || state.phase == .idle { state.phase = .shuttingDown }
+            return (Array(state.connections.values), state.acceptSource, state.listener)
+        }
+        if let acceptSource {
+            // Stop accepting, and wait until the listening socket is really
+            // closed: new clients are then refused by the kernel.
+            let source = SendableAcceptSource(acceptSource)
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                source.source.setCancelHandler {
+                    close(listener)
+                    continuation.resume()
+                }
+                source.source.cancel()
             }
-            return Array(state.connections.values)
         }
         logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
         for connection in connections {
@@ -205,4 +214,11 @@ final class SendableSource: @unchecked Sendable {
     func setCancelHandler(_ handler: @escaping @Sendable () -> Void) { source.setCancelHandler(handler: handler) }
     func resume() { source.resume() }
     func cancel() { source.cancel() }
+}
+
+/// `@unchecked Sendable`: Dispatch sources are thread-safe; the protocol is
+/// just not annotated.
+struct SendableAcceptSource: @unchecked Sendable {
+    let source: any DispatchSourceRead
+    init(_ source: any DispatchSourceRead) { self.source = source }
 }

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import HTTPKit
+
+@Suite(.serialized) struct GracefulShutdownTests {
+    @Test func shutdownFinishesInFlightRequestsAndClosesIdleOnes() async throws {
+        let server = try TestServer.start()
+        let idle = try RawClient(port: server.port)
+        try idle.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await idle.readResponse().status == 200)
+        let busy = try RawClient(port: server.port)
+        try busy.send("GET /slow?ms=500 HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(100))
+
+        let start = ContinuousClock.now
+        await server.server.shutdown(gracePeriod: .seconds(5))
+        let elapsed = ContinuousClock.now - start
+        // It waited for the slow request, not for the grace period.
+        #expect(elapsed < .seconds(3))
+        let response = try await busy.readResponse()
+        #expect(response.status == 200 && response.text == "done")
+        #expect(response.header("Connection") == "close")
+        #expect(await idle.isClosedByServer())
+        #expect(throws: (any Error).self) { _ = try RawClient(port: server.port) }
+    }
+
+    @Test func theGracePeriodBoundsTheWait() async throws {
+        let server = try TestServer.start()
+        let busy = try RawClient(port: server.port)
+        try busy.send("GET /slow?ms=10000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(100))
+        let start = ContinuousClock.now
+        await server.server.shutdown(gracePeriod: .milliseconds(300))
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(await busy.isClosedByServer())
+    }
+
+    @Test func aSignalTriggersShutdownAndReturns() async throws {
+        let server = try TestServer.start()
+        let waiter = Task { await server.server.runUntilShutdownSignal([SIGUSR2]) }
+        try await Task.sleep(for: .milliseconds(200))
+        kill(getpid(), SIGUSR2)
+        let received = await waiter.value
+        #expect(received == SIGUSR2)
+        #expect(throws: (any Error).self) { _ = try RawClient(port: server.port) }
+        signal(SIGUSR2, SIG_IGN)
+    }
+}
