@@ -86,7 +86,8 @@ let package = Package(
         .executableTarget(
             name: "image-benchmark",
             dependencies: ["ImageKit"],
-            path: "Benchmarks/ImageBenchmark"),
+            path: "Benchmarks/ImageBenchmark",
+            exclude: ["run.sh", "make_inputs.py", "pillow_benchmark.py"]),
         .executableTarget(
             name: "http-benchmark",
             dependencies: ["HTTPKit", .product(name: "Logging", package: "swift-log")],

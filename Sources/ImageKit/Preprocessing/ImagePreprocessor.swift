@@ -22,27 +22,40 @@ public struct ImagePreprocessor: Sendable {
     }
 
     /// Applies the resize policy: the result is inputWidth × inputHeight RGB.
-    public func resize(_ image: RGBImage) -> RGBImage {
+    public func resize(_ image: RGBImage) -> RGBImage { Self.resizeUnchecked(image, options: options) }
+
+    /// The region of the source that fills the output for `squash` and
+    /// `shorter-side` (x0, y0, x1, y1). Resize-then-crop in one pass: the crop
+    /// window mapped back onto the source is the box to resample, which gives
+    /// the same sample centres and filter widths as the two steps.
+    static func sourceBox(for options: PreprocessingOptions, width: Int, height: Int)
+        -> (Double, Double, Double, Double) {
+        guard options.resize == .shorterSide else { return (0, 0, Double(width), Double(height)) }
         let w = options.inputWidth, h = options.inputHeight
-        let (rw, rh) = options.resizedSize(sourceWidth: image.width, sourceHeight: image.height)
-        let full = (0.0, 0.0, Double(image.width), Double(image.height))
+        let (rw, rh) = options.resizedSize(sourceWidth: width, sourceHeight: height)
+        // Python's round() (half to even), as torchvision's CenterCrop uses.
+        let left = Int((Double(rw - w) / 2).rounded(.toNearestOrEven))
+        let top = Int((Double(rh - h) / 2).rounded(.toNearestOrEven))
+        let sx = Double(width) / Double(rw), sy = Double(height) / Double(rh)
+        return (Double(left) * sx, Double(top) * sy, Double(left + w) * sx, Double(top + h) * sy)
+    }
+
+    /// `resize` for options already validated.
+    static func resizeUnchecked(_ image: RGBImage, options: PreprocessingOptions) -> RGBImage {
+        let w = options.inputWidth, h = options.inputHeight
         switch options.resize {
         case .squash:
             if image.width == w && image.height == h { return image }
-            return Resampler.resize(image, box: full, outWidth: w, outHeight: h, filter: options.filter)
+            fallthrough
         case .shorterSide:
-            // Resize-then-crop in one pass: the crop window, mapped back onto the
-            // source, is the box to resample (same sample centres as two steps).
-            // Python's round() (half to even) as torchvision's CenterCrop uses.
-            let left = Int((Double(rw - w) / 2).rounded(.toNearestOrEven))
-            let top = Int((Double(rh - h) / 2).rounded(.toNearestOrEven))
-            let sx = Double(image.width) / Double(rw), sy = Double(image.height) / Double(rh)
-            let box = (Double(left) * sx, Double(top) * sy, Double(left + w) * sx, Double(top + h) * sy)
+            let box = sourceBox(for: options, width: image.width, height: image.height)
             return Resampler.resize(image, box: box, outWidth: w, outHeight: h, filter: options.filter)
         case .pad:
+            let (rw, rh) = options.resizedSize(sourceWidth: image.width, sourceHeight: image.height)
+            let full = (0.0, 0.0, Double(image.width), Double(image.height))
             let inner = (image.width == rw && image.height == rh) ? image
                 : Resampler.resize(image, box: full, outWidth: rw, outHeight: rh, filter: options.filter)
-            return Self.paste(inner, onto: w, h, background: options.background)
+            return paste(inner, onto: w, h, background: options.background)
         }
     }
 
@@ -66,7 +79,11 @@ public struct ImagePreprocessor: Sendable {
     /// Resize, optional BT.601 gray and inversion, then (v/255 − mean)/std,
     /// written as C×H×W into `out` (which must hold channels·H·W floats).
     public func write(_ image: RGBImage, into out: UnsafeMutableBufferPointer<Float>) {
-        let sized = resize(image)
+        writeNormalized(resize(image), into: out)
+    }
+
+    /// The normalisation half of `write`, for an image already inputWidth × inputHeight.
+    func writeNormalized(_ sized: RGBImage, into out: UnsafeMutableBufferPointer<Float>) {
         let plane = options.inputWidth * options.inputHeight
         let channels = options.channels
         sized.pixels.withUnsafeBufferPointer { px in
@@ -114,6 +131,24 @@ public struct ImagePreprocessor: Sendable {
             DispatchQueue.concurrentPerform(iterations: images.count) { index in
                 let slice = UnsafeMutableBufferPointer(rebasing: shared.buffer[(index * per)..<((index + 1) * per)])
                 write(images[index], into: slice)
+            }
+            initialized = per * images.count
+        }
+        return ImageBatch(data: data, count: images.count, channels: options.channels,
+                          height: options.inputHeight, width: options.inputWidth)
+    }
+
+    /// Training batches: each image augmented to the input size (image i seeded
+    /// with `AugmentationGenerator.seed(seed, index: i)`), then normalised; in parallel.
+    public func augmentedBatch(_ images: [RGBImage], augmenter: ImageAugmenter, seed: UInt64) -> ImageBatch {
+        let per = options.channels * options.inputWidth * options.inputHeight
+        let data = [Float](unsafeUninitializedCapacity: per * images.count) { buffer, initialized in
+            let shared = SendableBuffer(buffer)
+            DispatchQueue.concurrentPerform(iterations: images.count) { index in
+                var generator = AugmentationGenerator(seed: AugmentationGenerator.seed(seed, index: index))
+                let augmented = augmenter.augmentValidated(images[index], to: options, using: &generator)
+                let slice = UnsafeMutableBufferPointer(rebasing: shared.buffer[(index * per)..<((index + 1) * per)])
+                writeNormalized(augmented, into: slice)
             }
             initialized = per * images.count
         }
