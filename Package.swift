@@ -38,10 +38,14 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3"])],
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
+        // Small portable C for the engine (OpenBLAS core selection).
+        .target(
+            name: "CEngineKernels", path: "Sources/CEngineKernels"),
+
         // MARK: Libraries
         .target(
             name: "NeuralEngine",
-            dependencies: ["CBLAS"]),
+            dependencies: ["CBLAS", "CEngineKernels"]),
         .target(
             name: "ImageKit",
             dependencies: ["CImageShim"]),
@@ -93,6 +97,10 @@ let package = Package(
             dependencies: ["HTTPKit", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HTTPBenchmark",
             exclude: ["run.sh", "upload.lua"]),
+        .executableTarget(
+            name: "layer-benchmark",
+            dependencies: ["NeuralEngine", "CBLAS"],
+            path: "Benchmarks/LayerBenchmark"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),

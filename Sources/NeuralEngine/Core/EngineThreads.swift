@@ -1,4 +1,5 @@
 import CBLAS
+import CEngineKernels
 import Foundation
 
 /// The engine's one threading knob: how many threads OpenBLAS and the engine's own
@@ -12,8 +13,22 @@ public enum EngineThreads {
     private final class State: @unchecked Sendable {  // all access goes through `lock`
         let lock = NSLock()
         var count = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        /// Runs once, on the first use of the engine's threading (every Conv2D and Dense
+        /// forward passes through here), before the engine's first BLAS call.
+        let blasCore: String? = engine_blas_select_core().map { String(cString: $0) }
     }
     private static let state = State()
+
+    /// The OpenBLAS kernel set in use ("SkylakeX", "Haswell", …), nil when unknown.
+    /// OpenBLAS 0.3.21 falls back to its slow generic "Prescott" kernels on CPUs it does not
+    /// recognise; the engine then selects the kernels the CPU supports
+    /// (see `engine_blas_select_core`), unless `OPENBLAS_CORETYPE` is set.
+    public static var blasCore: String? { state.blasCore }
+
+    /// Makes sure the one-time BLAS set-up has run; free after the first call.
+    /// Call before a BLAS call that is not preceded by any other use of `EngineThreads`.
+    @inline(__always)
+    public static func prepare() { _ = state }
 
     /// Number of threads the engine currently uses (at least 1).
     public static var count: Int {

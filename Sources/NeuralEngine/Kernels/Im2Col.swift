@@ -35,6 +35,17 @@ private func im2colRow(
     into destination: UnsafeMutablePointer<Float>
 ) {
     let valid = g.validColumns(kernelColumn: s)
+    if let block = g.contiguousBlock(r: r, s: s, valid: valid) {
+        // The whole row is the plane shifted by one offset: one copy, then zero the
+        // padding rows and the columns that wrapped around from a neighbouring row.
+        destination.update(repeating: 0, count: block.first)
+        destination.advanced(by: block.first)
+            .update(from: plane + block.first + block.shift, count: block.count)
+        let end = block.first + block.count
+        destination.advanced(by: end).update(repeating: 0, count: g.outputPlane - end)
+        zeroWrappedColumns(destination, rows: block.rows, valid: valid, width: g.outputWidth)
+        return
+    }
     let q0 = g.outputWidth
     for p in 0..<g.outputHeight {
         let out = destination + p * q0
@@ -58,8 +69,9 @@ private func im2colRow(
 
 /// Adds `columns` (C·R·S, G·P·Q) back into `input` (G, C, H, W), which the caller zeroes
 /// first: the adjoint of `im2col`. Parallel over (image, channel), whose writes are disjoint.
+/// Overwrites the entries of `columns` that fall into the padding (it is scratch).
 func col2im(
-    _ columns: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
+    _ columns: UnsafeMutablePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
     into input: UnsafeMutablePointer<Float>
 ) {
     let rowLength = images * g.outputPlane
@@ -74,6 +86,16 @@ func col2im(
                     let source = columns + row * rowLength + image * g.outputPlane
                     let valid = g.validColumns(kernelColumn: s)
                     if valid.isEmpty { continue }
+                    if let block = g.contiguousBlock(r: r, s: s, valid: valid) {
+                        // Zero the wrapped columns of the (scratch) dcols, then one
+                        // contiguous add: the zeros land harmlessly on row neighbours.
+                        let from = UnsafeMutablePointer(mutating: source)
+                        zeroWrappedColumns(from, rows: block.rows, valid: valid, width: g.outputWidth)
+                        let target = plane + block.first + block.shift
+                        let start = from + block.first
+                        for i in 0..<block.count { target[i] += start[i] }
+                        continue
+                    }
                     for p in 0..<g.outputHeight {
                         let h = p * g.stride - g.padding + r
                         guard h >= 0, h < g.height else { continue }
@@ -88,6 +110,19 @@ func col2im(
                 }
             }
         }
+    }
+}
+
+/// Sets columns outside `valid` to zero in rows `rows` of a (·, width) matrix.
+@inline(__always)
+private func zeroWrappedColumns(
+    _ matrix: UnsafeMutablePointer<Float>, rows: Range<Int>, valid: Range<Int>, width: Int
+) {
+    if valid.lowerBound == 0 && valid.upperBound == width { return }
+    for p in rows {
+        let row = matrix + p * width
+        for q in 0..<valid.lowerBound { row[q] = 0 }
+        for q in valid.upperBound..<width { row[q] = 0 }
     }
 }
 

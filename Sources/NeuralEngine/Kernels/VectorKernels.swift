@@ -1,10 +1,12 @@
 // Reductions written with SIMD lanes: LLVM does not vectorise a plain Float sum because
 // reassociation changes the result, so we reassociate explicitly (16 partial sums).
+// Products are `a * b` then `+=`, never `addProduct`: that promises a fused multiply-add,
+// which on the baseline x86-64 target (no FMA) becomes a libm `fmaf` call per lane.
 
 typealias FloatVector = SIMD16<Float>
 
 @inline(__always)
-private func load(_ p: UnsafePointer<Float>) -> FloatVector {
+func load(_ p: UnsafePointer<Float>) -> FloatVector {
     UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
 }
 
@@ -30,7 +32,7 @@ func vectorSumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ count: Int, mean:
     var i = 0
     while i + FloatVector.scalarCount <= count {
         let d = load(x + i) - m
-        acc.addProduct(d, d)
+        acc += d * d
         i += FloatVector.scalarCount
     }
     var total = acc.sum()
@@ -47,7 +49,7 @@ func vectorDotAndSum(
     var i = 0
     while i + FloatVector.scalarCount <= count {
         let yv = load(y + i)
-        dot.addProduct(load(x + i), yv)
+        dot += load(x + i) * yv
         sum += yv
         i += FloatVector.scalarCount
     }
@@ -63,4 +65,9 @@ func vectorAffine(
     into y: UnsafeMutablePointer<Float>
 ) {
     for i in 0..<count { y[i] = x[i] * a + b }
+}
+
+@inline(__always)
+func store(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self)
 }

@@ -6,6 +6,7 @@ extension Conv2D {
     ///   dW += dY_g (K, G·PQ) · cols_gᵀ (G·PQ, CRS)
     ///   dcols_g (CRS, G·PQ) = Wᵀ (CRS, K) · dY_g (K, G·PQ), then col2im → dX_g
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        EngineThreads.prepare()
         guard let input = cachedInput else {
             preconditionFailure("Conv2D.backward needs a preceding forward(_:training: true)")
         }

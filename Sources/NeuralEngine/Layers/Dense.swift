@@ -34,6 +34,7 @@ public final class Dense: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        EngineThreads.prepare()
         let shape = outputShape(for: input.shape)
         let n = shape[0]
         cachedInput = training ? input : nil
@@ -56,6 +57,7 @@ public final class Dense: Layer {
 
     /// dW (out, in) += dYᵀ · X,  db += Σ_rows dY,  dX (N, in) = dY · W.
     public func backward(_ outputGradient: Tensor) -> Tensor {
+        EngineThreads.prepare()
         guard let input = cachedInput else {
             preconditionFailure("Dense.backward needs a preceding forward(_:training: true)")
         }

@@ -1,0 +1,182 @@
+// Training-speed benchmark of the engine's layers: one forward + backward step of a
+// CIFAR-style ResNet-20 (He et al. 2016, §4.2; widths 16/32/64, three blocks per stage) on
+// Fashion-MNIST-shaped input (1×28×28), as the trainer runs it, with the time split by layer
+// kind. Also a large sgemm for the machine's ceiling.
+//
+//   swift run -c release layer-benchmark [batch] [steps] [threads…]
+import CBLAS
+import Dispatch
+import Foundation
+import NeuralEngine
+
+/// Wraps a layer and adds its forward/backward wall time to a per-kind tally.
+final class Timed: Layer {
+    nonisolated(unsafe) static var forwardTime: [String: Double] = [:]
+    nonisolated(unsafe) static var backwardTime: [String: Double] = [:]
+    let inner: any Layer
+    let kind: String
+    init(_ inner: any Layer) { self.inner = inner; kind = "\(type(of: inner))" }
+    var parameters: [Parameter] { inner.parameters }
+    var children: [(name: String, layer: any Layer)] { inner.children }
+    func outputShape(for inputShape: [Int]) -> [Int] { inner.outputShape(for: inputShape) }
+    func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { Self.forwardTime[kind, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return inner.forward(input, training: training)
+    }
+    func backward(_ outputGradient: Tensor) -> Tensor {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { Self.backwardTime[kind, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return inner.backward(outputGradient)
+    }
+}
+
+func resnet20(classes: Int, generator: inout SeededGenerator) -> Sequential {
+    var layers: [(name: String, layer: any Layer)] = [
+        ("conv", Timed(Conv2D(inChannels: 1, outChannels: 16, kernelSize: 3, padding: 1, bias: false, generator: &generator))),
+        ("bn", Timed(BatchNorm2D(channels: 16))),
+        ("relu", Timed(ReLU())),
+    ]
+    var channels = 16
+    for (stage, width) in [16, 32, 64].enumerated() {
+        for block in 0..<3 {
+            let stride = stage > 0 && block == 0 ? 2 : 1
+            let body: [(name: String, layer: any Layer)] = [
+                ("conv1", Timed(Conv2D(inChannels: channels, outChannels: width, kernelSize: 3, stride: stride,
+                                       padding: 1, bias: false, generator: &generator))),
+                ("bn1", Timed(BatchNorm2D(channels: width))),
+                ("relu", Timed(ReLU())),
+                ("conv2", Timed(Conv2D(inChannels: width, outChannels: width, kernelSize: 3, padding: 1,
+                                       bias: false, generator: &generator))),
+                ("bn2", Timed(BatchNorm2D(channels: width))),
+            ]
+            let shortcut: [(name: String, layer: any Layer)]? = stride == 1 && channels == width ? nil : [
+                ("0", Timed(Conv2D(inChannels: channels, outChannels: width, kernelSize: 1, stride: stride,
+                                   bias: false, generator: &generator))),
+                ("1", Timed(BatchNorm2D(channels: width))),
+            ]
+            layers.append(("stage\(stage + 1).block\(block)", Timed(Residual(body: body, shortcut: shortcut))))
+            channels = width
+        }
+    }
+    layers.append(("pool", Timed(GlobalAveragePool())))
+    layers.append(("head", Timed(Dense(inFeatures: channels, outFeatures: classes, generator: &generator))))
+    return Sequential(named: layers)
+}
+
+func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// CPU time of the whole process (all threads): on a shared machine this is steadier than
+/// wall time for single-threaded runs, since waiting for a core does not count.
+func processCPUSeconds(_ body: () -> Void) -> Double {
+    func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    let start = now()
+    body()
+    return now() - start
+}
+
+func sgemmGFLOPS(size: Int) -> Double {
+    let a = [Float](repeating: 0.5, count: size * size), b = a
+    var c = [Float](repeating: 0, count: size * size)
+    func run() {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(size), Int32(size), Int32(size),
+                    1, a, Int32(size), b, Int32(size), 0, &c, Int32(size))
+    }
+    run()
+    let times = (0..<5).map { _ in seconds(run) }.sorted()
+    return 2 * pow(Double(size), 3) / times[2] / 1e9
+}
+
+/// Per-layer medians on one activation shape, to see each kernel in isolation.
+func microBenchmarks(batch: Int, steps: Int) {
+    var generator = SeededGenerator(seed: 3)
+    let shape = [batch, 16, 28, 28]
+    var data = SeededGenerator(seed: 4)
+    let x = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in data.nextNormal() })
+    let layers: [(String, any Layer)] = [
+        ("ReLU", ReLU()),
+        ("BatchNorm2D", BatchNorm2D(channels: 16)),
+        ("MaxPool2D 2/2", MaxPool2D(kernelSize: 2, stride: 2)),
+        ("AvgPool2D 3/1/1", AvgPool2D(kernelSize: 3, stride: 1, padding: 1)),
+        ("Conv2D 3×3 16→16", Conv2D(inChannels: 16, outChannels: 16, kernelSize: 3, padding: 1, bias: false,
+                                    generator: &generator)),
+        ("Conv2D 3×3/2 16→32", Conv2D(inChannels: 16, outChannels: 32, kernelSize: 3, stride: 2, padding: 1,
+                                      bias: false, generator: &generator)),
+        ("Conv2D 1×1 16→64", Conv2D(inChannels: 16, outChannels: 64, kernelSize: 1, generator: &generator)),
+    ]
+    for (name, layer) in layers {
+        let y = layer.forward(x, training: true)
+        let dy = y
+        var forward: [Double] = [], backward: [Double] = [], forwardCPU: [Double] = [], backwardCPU: [Double] = []
+        for _ in 0..<steps {
+            forwardCPU.append(processCPUSeconds { forward.append(seconds { _ = layer.forward(x, training: true) }) })
+            backwardCPU.append(processCPUSeconds { backward.append(seconds { _ = layer.backward(dy) }) })
+        }
+        forward.sort(); backward.sort(); forwardCPU.sort(); backwardCPU.sort()
+        print(String(format: "  %-20@ forward %7.2f ms (cpu %7.2f)  backward %7.2f ms (cpu %7.2f)", name as NSString,
+                     forward[steps / 2] * 1e3, forwardCPU[steps / 2] * 1e3,
+                     backward[steps / 2] * 1e3, backwardCPU[steps / 2] * 1e3))
+    }
+}
+
+print("OpenBLAS kernels: \(EngineThreads.blasCore ?? "unknown")")
+if CommandLine.arguments.dropFirst().first == "layers" {
+    let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+    for threads in numbers.count > 2 ? Array(numbers.dropFirst(2)) : [1, 2] {
+        EngineThreads.set(threads)
+        print("threads \(threads), input [\(numbers.first ?? 128), 16, 28, 28]:")
+        microBenchmarks(batch: numbers.first ?? 128, steps: numbers.count > 1 ? numbers[1] : 10)
+    }
+    exit(0)
+}
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let batch = arguments.count > 0 ? arguments[0] : 128
+let steps = arguments.count > 1 ? arguments[1] : 10
+let threadCounts = arguments.count > 2 ? Array(arguments.dropFirst(2)) : [1, 2]
+
+var generator = SeededGenerator(seed: 1)
+let network = resnet20(classes: 10, generator: &generator)
+var data = SeededGenerator(seed: 2)
+let input = Tensor(shape: [batch, 1, 28, 28], scalars: (0..<(batch * 784)).map { _ in data.nextUniform() })
+let labels = (0..<batch).map { $0 % 10 }
+let criterion = SoftmaxCrossEntropy(labelSmoothing: 0.1)
+
+print("ResNet-20 (16/32/64) on 1×28×28, batch \(batch), \(network.trainableParameterCount) parameters, median of \(steps) steps")
+for threads in threadCounts {
+    EngineThreads.set(threads)
+    print(String(format: "sgemm 1024³: %.1f GFLOP/s on %d thread(s)", sgemmGFLOPS(size: 1024), threads))
+    func step() {
+        network.zeroGradients()
+        let logits = network.forward(input, training: true)
+        let (_, gradient) = criterion.loss(logits: logits, labels: labels)
+        _ = network.backward(gradient)
+    }
+    step()
+    Timed.forwardTime = [:]
+    Timed.backwardTime = [:]
+    var forwardOnly: [Double] = []
+    for _ in 0..<steps { forwardOnly.append(seconds { _ = network.forward(input, training: false) }) }
+    Timed.forwardTime = [:]
+    var times: [Double] = [], cpu: [Double] = []
+    for _ in 0..<steps { cpu.append(processCPUSeconds { times.append(seconds(step)) }) }
+    times.sort(); cpu.sort(); forwardOnly.sort()
+    let median = times[times.count / 2]
+    print(String(format: "threads %d: train step %.1f ms wall (%.0f images/s), %.1f ms cpu; eval forward %.1f ms (%.0f images/s)",
+                 threads, median * 1e3, Double(batch) / median, cpu[steps / 2] * 1e3,
+                 forwardOnly[steps / 2] * 1e3, Double(batch) / forwardOnly[steps / 2]))
+    // Residual's time includes its children; print leaf kinds only.
+    for kind in Timed.forwardTime.keys.sorted() where kind != "Residual" {
+        print(String(format: "  %-18@ forward %7.2f ms/step  backward %7.2f ms/step", kind as NSString,
+                     Timed.forwardTime[kind, default: 0] / Double(steps) * 1e3,
+                     Timed.backwardTime[kind, default: 0] / Double(steps) * 1e3))
+    }
+}

@@ -1,0 +1,36 @@
+#include "CEngineKernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+// Declared weak: present in OpenBLAS DYNAMIC_ARCH builds only; absent elsewhere, where
+// their addresses are NULL and nothing is changed.
+extern char *openblas_get_corename(void) __attribute__((weak));
+extern void gotoblas_dynamic_init(void) __attribute__((weak));
+extern void gotoblas_dynamic_quit(void) __attribute__((weak));
+
+const char *engine_blas_select_core(void) {
+    if (!openblas_get_corename) return NULL;
+    const char *current = openblas_get_corename();
+#if defined(__x86_64__) || defined(__i386__)
+    if (!gotoblas_dynamic_init || !gotoblas_dynamic_quit) return current;
+    if (getenv("OPENBLAS_CORETYPE") != NULL) return current;  // the user decided
+    if (current == NULL || strcmp(current, "Prescott") != 0) return current;
+    __builtin_cpu_init();
+    const char *better = NULL;
+    // __builtin_cpu_supports also checks that the OS saves the wider registers (XCR0).
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) {
+        better = "SkylakeX";
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        better = "Haswell";
+    }
+    if (better == NULL) return current;
+    setenv("OPENBLAS_CORETYPE", better, 0);
+    gotoblas_dynamic_quit();
+    gotoblas_dynamic_init();
+    return openblas_get_corename();
+#else
+    return current;
+#endif
+}

@@ -1,0 +1,16 @@
+#ifndef CENGINEKERNELS_H
+#define CENGINEKERNELS_H
+
+/// Makes OpenBLAS use kernels that match the CPU when its own detection fell back to the
+/// generic "Prescott" (SSE3) kernels, which are 3–5× slower on AVX2/AVX-512 machines.
+///
+/// OpenBLAS 0.3.21 (Debian 12) does not recognise some newer Xeons (and CPUs as seen
+/// through some hypervisors) and silently picks Prescott. When the library is a
+/// DYNAMIC_ARCH build, OPENBLAS_CORETYPE is unset, and the CPU reports AVX-512 (F, VL, BW,
+/// DQ) or AVX2 + FMA, this sets OPENBLAS_CORETYPE to SkylakeX or Haswell and re-runs
+/// OpenBLAS's core selection. Must run before any other thread calls BLAS.
+///
+/// Returns the core name OpenBLAS uses afterwards, or NULL when the library cannot say.
+const char *engine_blas_select_core(void);
+
+#endif
