@@ -64,6 +64,10 @@ enum ModelFileFixtures {
         provenance: Provenance(createdAt: "2026-11-21T12:00:00Z", arguments: ["--epochs", "3"],
                                dataSummary: ["train": "244 images"], metrics: ["accuracy": 0.93]))
 
+    static func metadataStrings() throws -> [String: String] {
+        try metadata.safetensorsMetadata()
+    }
+
     /// A fresh directory under the system temporary directory.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory
@@ -117,6 +121,6 @@ enum PythonOracle {
             Issue.record("python3 failed (status \(result.status)); install the oracles with `pip install -r requirements-test.txt`:\n\(result.errors)")
             return nil
         }
-        return try JSONSerialization.jsonObject(with: Data(result.output.utf8))
+        return try JSONSerialization.jsonObject(with: Data(result.output.utf8), options: .fragmentsAllowed)
     }
 }

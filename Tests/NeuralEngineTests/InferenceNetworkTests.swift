@@ -1,0 +1,98 @@
+import Testing
+@testable import NeuralEngine
+
+/// The fused inference path against the training graph in evaluation mode, with
+/// BatchNorms given non-trivial statistics so that folding is really tested.
+/// Tolerance: 1e-4 relative to the largest logit (absolute 1e-4 when logits are below 1).
+@Suite struct InferenceNetworkTests {
+    static func compare(_ name: String, size: Int, channels: Int, batch: Int, winograd: Bool) throws {
+        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: channels, classes: 6)
+        let network = try buildNetwork(spec, seed: 31, zeroInitResidualGamma: false)
+        ArchitectureTestSupport.randomizeBatchNorms(network, seed: 32)
+        let input = ArchitectureTestSupport.randomTensor(spec.inputShape(batchSize: batch), seed: 33)
+        let expected = network.forward(input, training: false)
+        let fast = InferenceNetwork(network, winograd: winograd)
+        let logits = fast.logits(input)
+        #expect(logits.shape == expected.shape)
+        let scale = max(1, ArchitectureTestSupport.maxAbs(expected))
+        let difference = ArchitectureTestSupport.maxAbsDifference(logits, expected)
+        #expect(difference <= 1e-4 * scale, "\(name)@\(size) winograd \(winograd): max difference \(difference), scale \(scale)")
+    }
+
+    @Test(arguments: [
+        ("simple-cnn", 24, 3), ("vgg11-bn", 32, 3), ("vgg13", 32, 1), ("resnet18", 64, 3),
+        ("resnet50", 32, 3), ("resnet20", 16, 1), ("resnet32", 15, 3),
+    ], [false, true])
+    func fusedLogitsEqualEvaluationModeGraph(preset: (String, Int, Int), winograd: Bool) throws {
+        try Self.compare(preset.0, size: preset.1, channels: preset.2, batch: 3, winograd: winograd)
+    }
+
+    @Test func resultsDoNotDependOnTheBatchOrOnEarlierCalls() throws {
+        let spec = try ArchitectureSpec.preset("resnet20", inputSize: 12, channels: 3, classes: 4)
+        let network = try buildNetwork(spec, seed: 4, zeroInitResidualGamma: false)
+        ArchitectureTestSupport.randomizeBatchNorms(network, seed: 5)
+        let fast = InferenceNetwork(network)
+        let batch = ArchitectureTestSupport.randomTensor(spec.inputShape(batchSize: 5), seed: 6)
+        let all = fast.logits(batch)
+        // One image at a time, after a bigger batch (the buffers are reused, not shrunk).
+        let imageSize = 3 * 12 * 12
+        for n in 0..<5 {
+            let one = Tensor(shape: [1, 3, 12, 12], scalars: Array(batch.scalars[n * imageSize..<(n + 1) * imageSize]))
+            let logits = fast.logits(one)
+            let row = Tensor(shape: [1, 4], scalars: Array(all.scalars[n * 4..<(n + 1) * 4]))
+            // Different GEMM widths sum in different orders: equal to float rounding, not bitwise.
+            #expect(ArchitectureTestSupport.maxAbsDifference(logits, row) <= 1e-4 * max(1, ArchitectureTestSupport.maxAbs(row)))
+        }
+        #expect(fast.logits(batch) == all)
+    }
+
+    @Test func winogradMatchesDirectConvolutionOnOddSizes() throws {
+        // 7×7 and 9×5 leave partial 2×2 tiles at the edges.
+        for (height, width) in [(7, 7), (9, 5), (1, 1), (2, 3)] {
+            var generator = SeededGenerator(seed: UInt64(height * 10 + width))
+            let c = 5, k = 7, n = 2
+            let weight = (0..<k * c * 9).map { _ in generator.nextNormal() * 0.3 }
+            let bias = (0..<k).map { _ in generator.nextNormal() }
+            let input = (0..<c * n * height * width).map { _ in generator.nextNormal() }
+            let residual = (0..<k * n * height * width).map { _ in generator.nextNormal() }
+            func run(_ winograd: Bool) -> [Float] {
+                let conv = FusedConvolution(inChannels: c, outChannels: k, kernelSize: 3, stride: 1, padding: 1,
+                                            weight: weight, bias: bias, scale: nil, shift: nil, relu: true,
+                                            useWinograd: winograd)
+                #expect((conv.winograd != nil) == winograd)
+                var output = [Float](repeating: .nan, count: k * n * height * width)
+                var workspace = [Float](repeating: 0, count: max(1, conv.workspaceSize(batch: n, height: height, width: width)))
+                input.withUnsafeBufferPointer { x in
+                    residual.withUnsafeBufferPointer { r in
+                        output.withUnsafeMutableBufferPointer { y in
+                            workspace.withUnsafeMutableBufferPointer { w in
+                                conv.run(input: x.baseAddress!, output: y.baseAddress!, residual: r.baseAddress!,
+                                         batch: n, height: height, width: width, workspace: w.baseAddress!)
+                            }
+                        }
+                    }
+                }
+                return output
+            }
+            let direct = run(false), fast = run(true)
+            #expect(direct.allSatisfy { $0.isFinite })
+            let difference = zip(direct, fast).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+            #expect(difference <= 1e-4, "\(height)×\(width): \(difference)")
+        }
+    }
+
+    @Test func checkedLogitsRefusesWrongShapesAndNonFiniteInput() throws {
+        let spec = try ArchitectureSpec.preset("resnet20", inputSize: 8, channels: 1, classes: 3)
+        let fast = InferenceNetwork(try buildNetwork(spec, seed: 1))
+        #expect(throws: InferenceError.wrongInputShape(expected: [1, 8, 8], got: [2, 3, 8, 8])) {
+            try fast.checkedLogits(Tensor(zeros: [2, 3, 8, 8]))
+        }
+        #expect(throws: InferenceError.wrongInputShape(expected: [1, 8, 8], got: [0, 1, 8, 8])) {
+            try fast.checkedLogits(Tensor(zeros: [0, 1, 8, 8]))
+        }
+        var bad = Tensor(zeros: [1, 1, 8, 8])
+        bad.scalars[3] = .nan
+        #expect(throws: InferenceError.nonFiniteInput) { try fast.checkedLogits(bad) }
+        #expect(try fast.checkedLogits(Tensor(zeros: [2, 1, 8, 8])).shape == [2, 3])
+    }
+}
