@@ -20,6 +20,8 @@ struct ServerCommand: AsyncParsableCommand {
     var config: String?
     @Flag(name: .long, help: "Print the resolved settings as JSON, with where each came from, and exit.")
     var printSettings = false
+    @Flag(name: .long, help: .hidden)
+    var settingsTable = false
 
     @Option(help: help("host")) var host: String?
     @Option(help: help("port")) var port: String?
@@ -68,6 +70,10 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if settingsTable {
+            print(SettingsReport.markdownTable())
+            return
+        }
         let resolved: ResolvedSettings
         do {
             resolved = try SettingsResolver.resolve(configFlag: config, environment: ProcessInfo.processInfo.environment,

@@ -12,4 +12,15 @@ public enum SettingsReport {
         }
         return "{\n" + lines.joined(separator: ",\n") + "\n}"
     }
+
+    /// The README's configuration table: one row per setting with its file key,
+    /// variable, flag, default and meaning.
+    public static func markdownTable() -> String {
+        var lines = ["| key (config file) | environment | flag | default | meaning |", "| --- | --- | --- | --- | --- |"]
+        for descriptor in SettingDescriptor.all {
+            let value = descriptor.defaultValue.isEmpty ? "(none)" : descriptor.defaultValue
+            lines.append("| `\(descriptor.key)` | `\(descriptor.environmentVariable)` | `\(descriptor.flag)` | `\(value)` | \(descriptor.help) |")
+        }
+        return lines.joined(separator: "\n")
+    }
 }
