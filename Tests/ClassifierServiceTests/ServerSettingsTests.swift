@@ -96,4 +96,16 @@ import Testing
         // The shipped config file holds exactly the defaults.
         for descriptor in all { #expect(!descriptor.help.isEmpty) }
     }
+
+    @Test func theShippedConfigFileHoldsTheDefaults() throws {
+        let root = TestData.packageRoot
+        let resolved = try SettingsResolver.resolve(configFlag: "config/server.json", directory: root)
+        #expect(resolved.settings == ServerSettings())
+        #expect(Set(resolved.sources.keys) == Set(SettingDescriptor.all.map(\.key)))
+    }
+
+    @Test func theDocumentedConfigurationTableIsCurrent() throws {
+        let text = try String(contentsOf: TestData.packageRoot.appendingPathComponent("docs/server.md"), encoding: .utf8)
+        #expect(text.contains(SettingsReport.markdownTable()))
+    }
 }
