@@ -119,6 +119,6 @@ let package = Package(
         .testTarget(name: "ImageKitTests", dependencies: ["ImageKit"]),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
-        .testTarget(name: "ClassifierServiceTests", dependencies: ["ClassifierService"]),
+        .testTarget(name: "ClassifierServiceTests", dependencies: ["ClassifierService", "NeuralEngine", "ImageKit", "HTTPKit"]),
     ]
 )

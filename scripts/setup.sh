@@ -8,6 +8,8 @@ apt_packages=(
     libopenblas-dev libjpeg-dev libpng-dev zlib1g-dev
     # tests: real clients, a real proxy, the Fashion-MNIST data, reference decoders
     curl nginx wrk dataset-fashion-mnist libjpeg-turbo-progs python3 python3-pip
+    # the server's web page test: headless Chromium driven by Selenium
+    chromium chromium-driver
 )
 
 missing=()

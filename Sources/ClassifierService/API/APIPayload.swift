@@ -1,0 +1,117 @@
+/// The JSON bodies of the API, as documented in docs/openapi.yaml.
+/// Property names are the wire names.
+enum APIPayload {
+    struct Prediction: Encodable {
+        let label: String
+        let score: Double
+    }
+
+    struct ModelReference: Encodable {
+        let name: String
+        let version: String
+    }
+
+    /// Milliseconds: decoding and preprocessing, the forward pass of the batch
+    /// the image ran in, and the whole request as the service saw it.
+    struct Timing: Encodable {
+        let decode: Double
+        let inference: Double
+        let total: Double
+    }
+
+    struct ErrorDetail: Encodable {
+        let code: String
+        let message: String
+    }
+
+    /// `POST /classify` with one image.
+    struct Classification: Encodable {
+        let predictions: [Prediction]
+        let model: ModelReference
+        let timing_ms: Timing
+    }
+
+    /// One entry of a batch: predictions or an error, never both.
+    struct BatchEntry: Encodable {
+        let filename: String?
+        let predictions: [Prediction]?
+        let error: ErrorDetail?
+    }
+
+    /// `POST /classify` with several images.
+    struct BatchClassification: Encodable {
+        let results: [BatchEntry]
+        let model: ModelReference
+        let timing_ms: Timing
+    }
+
+    struct Health: Encodable {
+        let status: String
+    }
+
+    struct Readiness: Encodable {
+        let status: String
+        let model: ModelReference?
+        let reason: String?
+    }
+
+    struct ReloadAttempt: Encodable {
+        let at: String
+        let trigger: String
+        let result: String
+        let version: String?
+        let error: String?
+    }
+
+    struct Reloads: Encodable {
+        let loaded: Int
+        let unchanged: Int
+        let rejected: Int
+    }
+
+    /// `GET /v1/model`.
+    struct ModelDescription: Encodable {
+        let name: String
+        let version: String
+        let path: String
+        let loaded_at: String
+        let load_seconds: Double
+        let architecture: ArchitectureSummary?
+        let labels: [String]
+        let input: InputSummary?
+        let training: TrainingSummary?
+        let last_reload: ReloadAttempt?
+        let reloads: Reloads
+    }
+
+    struct ArchitectureSummary: Encodable {
+        let preset: String?
+        let spec: NeuralEngineSpec
+    }
+
+    struct InputSummary: Encodable {
+        let width: Int
+        let height: Int
+        let channels: Int
+        let preprocessing: NeuralEnginePreprocessing
+    }
+
+    struct TrainingSummary: Encodable {
+        let created_at: String
+        let arguments: [String]
+        let data: [String: String]
+        let metrics: [String: Double]
+    }
+
+    /// `GET /v1/model` before any model has loaded: what was tried.
+    struct NoModel: Encodable {
+        let error: ErrorDetail
+        let path: String
+        let last_reload: ReloadAttempt?
+        let reloads: Reloads
+    }
+}
+
+import NeuralEngine
+typealias NeuralEngineSpec = ArchitectureSpec
+typealias NeuralEnginePreprocessing = Preprocessing

@@ -1,0 +1,244 @@
+import Foundation
+import Logging
+
+/// One uploaded image: its bytes and, from multipart, its file name.
+public struct UploadedImage: Sendable {
+    public var filename: String?
+    public var bytes: [UInt8]
+
+    public init(filename: String? = nil, bytes: [UInt8]) {
+        self.filename = filename
+        self.bytes = bytes
+    }
+}
+
+/// The service behind every route, independent of the HTTP layer: it takes
+/// decoded request parts and returns `ServiceResponse`s. The HTTP adapter
+/// (`ClassifierRoutes`) only extracts the parts and copies the answer out.
+///
+/// Work for `POST /classify`: take the current model snapshot (kept to the end,
+/// so a reload never changes the model under a request); decode and preprocess
+/// on the caller's thread, at most `decodeConcurrency` at a time; queue the
+/// tensors on the `DynamicBatcher`, which runs them through the model in
+/// batches on one thread; then softmax and top-k.
+public final class ClassificationService: Sendable {
+    public let settings: ServerSettings
+    public let store: ModelStore<any ClassifierModel>
+    public let metrics: ServiceMetrics
+    let batcher: DynamicBatcher<InferenceJob, InferenceResult>
+    private let decodePool: DecodePool
+    private let logger: Logger
+    private let draining = DrainFlag()
+
+    public typealias Loader = @Sendable (URL) throws -> (model: any ClassifierModel, version: String)
+
+    /// - Parameter loader: reads, validates and warms up a model file (see
+    ///   `EngineClassifierModel.load`); called on a background queue.
+    public init(settings: ServerSettings, metrics: ServiceMetrics = ServiceMetrics(),
+                logger: Logger = Logger(label: "classifier"), loader: @escaping Loader) {
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        decodePool = DecodePool(width: settings.decodeConcurrency)
+
+        var storeObserver = ModelStore<any ClassifierModel>.Observer()
+        let modelName = ClassificationService.modelName(forPath: settings.model)
+        storeObserver.attempted = { attempt in metrics.recordReload(result: attempt.outcome.rawValue) }
+        storeObserver.swapped = { _, new in metrics.setModel(name: modelName, version: new.version) }
+        store = ModelStore(url: URL(fileURLWithPath: settings.model), watch: settings.watchModel,
+                           pollInterval: settings.reloadPollSeconds, debounce: settings.reloadDebounceMs / 1000,
+                           logger: logger, observer: storeObserver, loader: loader)
+
+        var batchObserver = DynamicBatcher<InferenceJob, InferenceResult>.Observer()
+        batchObserver.batchStarted = { _ in }
+        batchObserver.batchFinished = { size, seconds in metrics.recordBatch(size: size, seconds: seconds) }
+        batchObserver.queueDepthChanged = { depth in metrics.setQueueDepth(depth) }
+        batcher = DynamicBatcher(maxBatchSize: settings.maxBatchSize, maxWait: settings.maxBatchWaitMs / 1000,
+                                 capacity: settings.queueCapacity, observer: batchObserver,
+                                 forward: ClassificationService.forward)
+    }
+
+    /// Loads the model in the background and starts watching its file.
+    public func start() { store.start() }
+
+    /// Stops watching and lets queued inference finish. Call after the HTTP
+    /// server has stopped accepting and drained its requests.
+    public func stop() {
+        store.stop()
+        batcher.stop()
+    }
+
+    public var isReady: Bool { store.snapshot != nil && !draining.isSet }
+
+    /// From now on `/readyz` answers 503 (shutting down); requests are still served.
+    public func beginDraining() { draining.set() }
+    var isDraining: Bool { draining.isSet }
+
+    /// The name shown for a model: its file name without the extension.
+    static func modelName(forPath path: String) -> String {
+        let file = (path as NSString).lastPathComponent
+        let stem = (file as NSString).deletingPathExtension
+        return stem.isEmpty ? file : stem
+    }
+
+    // MARK: POST /classify
+
+    /// - Parameters:
+    ///   - images: the uploaded files, in order.
+    ///   - topK: the `top_k` query value as sent, if any.
+    ///   - batch: answer in the batch shape (`results`), as for several file parts.
+    public func classify(_ images: [UploadedImage], topK: String?, batch: Bool) async -> ServiceResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        guard let snapshot = store.snapshot else {
+            return .error(.notReady(retryAfter: settings.retryAfterSeconds))
+        }
+        let model = snapshot.model
+        let k: Int
+        switch parseTopK(topK, classes: model.labels.count) {
+        case .success(let value): k = value
+        case .failure(let error): return .error(error)
+        }
+        guard !images.isEmpty else {
+            return .error(.badRequest("no image in the request: send a multipart part named \"image\" or the raw image as the body",
+                                      code: "missing_image"))
+        }
+        guard images.count <= settings.maxImagesPerRequest else {
+            return .error(.tooLarge("\(images.count) images in one request; at most \(settings.maxImagesPerRequest) are allowed",
+                                    code: "too_many_images"))
+        }
+        // Refuse at once rather than decode work that cannot be queued.
+        if batcher.queueDepth + images.count > settings.queueCapacity {
+            metrics.recordImage(outcome: "overloaded")
+            return .error(.overloaded(retryAfter: settings.retryAfterSeconds))
+        }
+
+        // Decode and preprocess, in parallel across the request's images, on the decode pool.
+        let limits = ImageLimits(maxPixels: settings.maxPixels, maxDimension: settings.maxDimension)
+        let decodeStarted = DispatchTime.now().uptimeNanoseconds
+        let metrics = self.metrics
+        var decoded = [Result<[Float], ServiceError>?](repeating: nil, count: images.count)
+        await withTaskGroup(of: (Int, Result<[Float], ServiceError>).self) { group in
+            for (index, image) in images.enumerated() {
+                group.addTask { [decodePool] in
+                    await decodePool.run {
+                        let imageStarted = DispatchTime.now().uptimeNanoseconds
+                        let result = Self.preprocess(image.bytes, model: model, limits: limits)
+                        metrics.recordDecode(seconds: Double(DispatchTime.now().uptimeNanoseconds - imageStarted) / 1e9)
+                        return (index, result)
+                    }
+                }
+            }
+            for await (index, result) in group { decoded[index] = result }
+        }
+        let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - decodeStarted) / 1e6
+
+        // Queue every decoded image; they may share batches with other requests.
+        var inferred = [Result<InferenceResult, ServiceError>?](repeating: nil, count: images.count)
+        await withTaskGroup(of: (Int, Result<InferenceResult, ServiceError>).self) { group in
+            for index in 0..<images.count {
+                guard case .success(let tensor)? = decoded[index] else { continue }
+                let job = InferenceJob(model: model, version: snapshot.version, input: tensor)
+                group.addTask { [batcher, settings] in
+                    do {
+                        return (index, .success(try await batcher.submit(job)))
+                    } catch BatcherError.overloaded {
+                        return (index, .failure(.overloaded(retryAfter: settings.retryAfterSeconds)))
+                    } catch BatcherError.stopped {
+                        return (index, .failure(.shuttingDown()))
+                    } catch {
+                        return (index, .failure((error as? ServiceError) ?? .internalError("\(error)")))
+                    }
+                }
+            }
+            for await (index, result) in group { inferred[index] = result }
+        }
+
+        var entries: [(filename: String?, outcome: Result<InferenceResult, ServiceError>)] = []
+        for index in 0..<images.count {
+            let outcome: Result<InferenceResult, ServiceError>
+            switch decoded[index] {
+            case .failure(let error)?: outcome = .failure(error)
+            case .success?: outcome = inferred[index] ?? .failure(.internalError("no result"))
+            case nil: outcome = .failure(.internalError("image was not processed"))
+            }
+            metrics.recordImage(outcome: outcome.isSuccess ? "classified" : outcome.errorCode)
+            entries.append((images[index].filename, outcome))
+        }
+        let totalMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        let inferenceMs = entries.compactMap { try? $0.outcome.get().forwardSeconds }.max().map { $0 * 1000 } ?? 0
+        let timing = APIPayload.Timing(decode: rounded(decodeMs), inference: rounded(inferenceMs), total: rounded(totalMs))
+        let reference = APIPayload.ModelReference(name: Self.modelName(forPath: snapshot.path), version: snapshot.version)
+
+        if !batch, let only = entries.first, entries.count == 1 {
+            switch only.outcome {
+            case .success(let result):
+                return .json(APIPayload.Classification(predictions: topPredictions(result.probabilities, labels: model.labels, k: k),
+                                                       model: reference, timing_ms: timing))
+            case .failure(let error):
+                return .error(error)
+            }
+        }
+        // A batch where the server itself was overloaded is an overload, not a per-file error.
+        if let overload = entries.lazy.compactMap({ $0.outcome.failure }).first(where: { $0.status == 503 }) {
+            return .error(overload)
+        }
+        let results = entries.map { entry -> APIPayload.BatchEntry in
+            switch entry.outcome {
+            case .success(let result):
+                return .init(filename: entry.filename,
+                             predictions: topPredictions(result.probabilities, labels: model.labels, k: k), error: nil)
+            case .failure(let error):
+                return .init(filename: entry.filename, predictions: nil,
+                             error: .init(code: error.code, message: error.message))
+            }
+        }
+        return .json(APIPayload.BatchClassification(results: results, model: reference, timing_ms: timing))
+    }
+
+    static func preprocess(_ bytes: [UInt8], model: any ClassifierModel, limits: ImageLimits) -> Result<[Float], ServiceError> {
+        do {
+            let tensor = try model.preprocess(bytes, limits: limits)
+            guard tensor.count == model.inputCount else {
+                return .failure(.internalError("preprocessing produced \(tensor.count) values, the model takes \(model.inputCount)"))
+            }
+            return .success(tensor)
+        } catch let error as ServiceError {
+            return .failure(error)
+        } catch {
+            return .failure(.undecodable("\(error)"))
+        }
+    }
+
+    /// `top_k`: default 5; at least 1; capped at the number of classes and `max_top_k`.
+    func parseTopK(_ text: String?, classes: Int) -> Result<Int, ServiceError> {
+        let cap = max(1, min(classes, settings.maxTopK))
+        guard let text, !text.isEmpty else { return .success(min(5, cap)) }
+        guard let value = Int(text), value >= 1 else {
+            return .failure(.badRequest("top_k must be a whole number of at least 1, got '\(text.prefix(40))'", code: "invalid_top_k"))
+        }
+        return .success(min(value, cap))
+    }
+
+    func topPredictions(_ probabilities: [Double], labels: [String], k: Int) -> [APIPayload.Prediction] {
+        let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+        return order.prefix(k).map { index in
+            APIPayload.Prediction(label: index < labels.count ? labels[index] : "class \(index)", score: probabilities[index])
+        }
+    }
+
+    private func rounded(_ milliseconds: Double) -> Double {
+        (milliseconds * 1000).rounded() / 1000
+    }
+}
+
+private extension Result where Failure == ServiceError {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
+    var failure: ServiceError? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+    var errorCode: String { failure?.code ?? "ok" }
+}

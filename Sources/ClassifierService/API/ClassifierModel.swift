@@ -1,0 +1,36 @@
+import NeuralEngine
+
+/// What the service needs from a loaded, validated model. The engine-backed
+/// implementation is `EngineClassifierModel`; tests may supply simpler ones.
+///
+/// `preprocess` runs on request threads, many at once. `logits` runs on the
+/// batcher's single thread only, so an implementation may keep scratch
+/// buffers for it.
+public protocol ClassifierModel: AnyObject, Sendable {
+    /// Class names, index = output unit.
+    var labels: [String] { get }
+    /// Scalars in one preprocessed image (C × H × W).
+    var inputCount: Int { get }
+    /// Everything the model file says about itself (architecture, preprocessing, provenance).
+    var metadata: ModelMetadata? { get }
+
+    /// Decodes one uploaded image and turns it into this model's input (C, H, W),
+    /// or throws a `ServiceError` (413 too many pixels, 415 unsupported format,
+    /// 422 undecodable).
+    func preprocess(_ bytes: [UInt8], limits: ImageLimits) throws -> [Float]
+
+    /// Raw class scores for a batch: `batch` holds `count` images of `inputCount`
+    /// scalars each, back to back; the result is `count × labels.count`.
+    func logits(_ batch: [Float], count: Int) -> [Float]
+}
+
+/// Limits applied to an upload before any pixel buffer is allocated.
+public struct ImageLimits: Sendable, Equatable {
+    public var maxPixels: Int
+    public var maxDimension: Int
+
+    public init(maxPixels: Int, maxDimension: Int) {
+        self.maxPixels = maxPixels
+        self.maxDimension = maxDimension
+    }
+}

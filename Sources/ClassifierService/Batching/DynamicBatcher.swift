@@ -1,0 +1,194 @@
+import Foundation
+
+/// Groups concurrent requests into one forward pass.
+///
+/// Callers `submit` already-preprocessed inputs from any thread. One dedicated
+/// thread takes the oldest waiting input, waits up to `maxWait` for more (never
+/// past `maxBatchSize`), and calls `forward` once for the whole group; a batch
+/// of 8 costs far less than 8 batches of 1 because the weights are streamed
+/// through the cache once (Clipper, Crankshaw et al. NSDI 2017; TF Serving's
+/// batching). Decoding stays outside this loop, on the callers' threads.
+///
+/// The queue is bounded: when `capacity` inputs are already waiting, `submit`
+/// fails at once with `BatcherError.overloaded` so the server can answer 503 +
+/// Retry-After instead of letting latency grow without bound.
+///
+/// `forward` returns one result per input, in order; an input-specific failure
+/// fails only that input.
+public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked Sendable {
+    // @unchecked: all mutable state (`queue`, `isStopped`) is guarded by `condition`.
+    public typealias Forward = @Sendable ([Input]) -> [Result<Output, any Error>]
+    public typealias Completion = @Sendable (Result<Output, any Error>) -> Void
+
+    public struct Observer: Sendable {
+        /// Called with the size of every batch before its forward pass.
+        public var batchStarted: @Sendable (Int) -> Void = { _ in }
+        /// Called with the forward pass's duration in seconds.
+        public var batchFinished: @Sendable (Int, Double) -> Void = { _, _ in }
+        /// Called whenever the number of waiting inputs changes.
+        public var queueDepthChanged: @Sendable (Int) -> Void = { _ in }
+        public init() {}
+    }
+
+    private struct Job {
+        let input: Input
+        let completion: Completion
+        let enqueued: UInt64
+    }
+
+    public let maxBatchSize: Int
+    public let maxWait: Double
+    public let capacity: Int
+    private let forward: Forward
+    private let observer: Observer
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var queueHead = 0
+    private var isStopped = false
+    private var running = false
+    private var thread: Thread?
+
+    /// - Parameters:
+    ///   - maxWait: seconds the first input of a batch waits for company.
+    public init(maxBatchSize: Int, maxWait: Double, capacity: Int, observer: Observer = Observer(),
+                forward: @escaping Forward) {
+        self.maxBatchSize = max(1, maxBatchSize)
+        self.maxWait = max(0, maxWait)
+        self.capacity = max(1, capacity)
+        self.observer = observer
+        self.forward = forward
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "inference-batcher"
+        // The batch loop runs the forward pass itself: give it the priority of
+        // user-facing work so decoding threads do not starve it.
+        thread.qualityOfService = .userInitiated
+        self.thread = thread
+        running = true
+        thread.start()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Number of inputs waiting for a forward pass.
+    public var queueDepth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count - queueHead
+    }
+
+    /// Queues one input; `completion` runs on the batch thread when its batch is done.
+    /// Throws `BatcherError.overloaded` at once when the queue is full, and
+    /// `BatcherError.stopped` after `stop()`.
+    public func submit(_ input: Input, completion: @escaping Completion) throws {
+        condition.lock()
+        if isStopped {
+            condition.unlock()
+            throw BatcherError.stopped
+        }
+        let depth = queue.count - queueHead
+        if depth >= capacity {
+            condition.unlock()
+            throw BatcherError.overloaded(queueDepth: depth)
+        }
+        queue.append(Job(input: input, completion: completion, enqueued: DispatchTime.now().uptimeNanoseconds))
+        condition.signal()
+        condition.unlock()
+        observer.queueDepthChanged(depth + 1)
+    }
+
+    /// Queues one input and blocks the calling thread until its result is ready.
+    public func submitAndWait(_ input: Input) throws -> Output {
+        let box = ResultBox<Output>()
+        try submit(input) { result in box.fulfil(result) }
+        return try box.wait().get()
+    }
+
+    /// Queues one input and suspends until its result is ready.
+    public func submit(_ input: Input) async throws -> Output {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
+            do {
+                try submit(input) { continuation.resume(with: $0) }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Stops taking inputs; those already queued are still run. Blocks until the loop has ended.
+    public func stop() {
+        condition.lock()
+        isStopped = true
+        condition.broadcast()
+        while running {
+            condition.wait()
+        }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while let batch = nextBatch() {
+            observer.batchStarted(batch.count)
+            let started = DispatchTime.now().uptimeNanoseconds
+            let results = forward(batch.map(\.input))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            observer.batchFinished(batch.count, seconds)
+            for (index, job) in batch.enumerated() {
+                if index < results.count {
+                    job.completion(results[index])
+                } else {
+                    job.completion(.failure(BatcherError.missingResult))
+                }
+            }
+        }
+        condition.lock()
+        running = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until at least one input waits, then gathers up to `maxBatchSize`
+    /// within `maxWait` of the oldest one's arrival. Nil once stopped and drained.
+    private func nextBatch() -> [Job]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count == queueHead {
+            if isStopped { return nil }
+            condition.wait()
+        }
+        let deadlineNanos = queue[queueHead].enqueued + UInt64(maxWait * 1e9)
+        while queue.count - queueHead < maxBatchSize && !isStopped {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now >= deadlineNanos { break }
+            let remaining = Double(deadlineNanos - now) / 1e9
+            _ = condition.wait(until: Date(timeIntervalSinceNow: remaining))
+        }
+        let take = min(maxBatchSize, queue.count - queueHead)
+        let batch = Array(queue[queueHead ..< queueHead + take])
+        queueHead += take
+        // Compact now and then instead of removing from the front every time.
+        if queueHead > 1024 || queueHead == queue.count {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        let depth = queue.count - queueHead
+        observer.queueDepthChanged(depth)
+        return batch
+    }
+}
+
+/// Why a submission failed before its forward pass.
+public enum BatcherError: Error, Equatable, CustomStringConvertible {
+    case overloaded(queueDepth: Int)
+    case stopped
+    case missingResult
+
+    public var description: String {
+        switch self {
+        case .overloaded(let depth): return "the inference queue is full (\(depth) images waiting)"
+        case .stopped: return "the server is shutting down"
+        case .missingResult: return "the forward pass returned fewer results than inputs"
+        }
+    }
+}

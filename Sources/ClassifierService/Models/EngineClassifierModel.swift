@@ -1,0 +1,114 @@
+import Foundation
+import ImageKit
+import NeuralEngine
+
+/// A model file turned into something that classifies: the fused inference
+/// network, its labels, and the image preprocessing its metadata describes.
+public final class EngineClassifierModel: ClassifierModel {
+    public let labels: [String]
+    public let inputCount: Int
+    public let metadata: ModelMetadata?
+    private let network: InferenceNetwork
+    private let preprocessor: ImagePreprocessor
+
+    init(metadata: ModelMetadata, network: InferenceNetwork, preprocessor: ImagePreprocessor) {
+        self.labels = metadata.labels
+        self.metadata = metadata
+        self.network = network
+        self.preprocessor = preprocessor
+        inputCount = network.imageShape.reduce(1, *)
+    }
+
+    /// Reads and validates a model file, then proves it works before anyone uses it:
+    /// 1. header, tensors and metadata (`ModelFile.load`: bounds, dtypes, truncation);
+    /// 2. metadata consistency (labels against the head, preprocessing against the input);
+    /// 3. every tensor's name and shape against the architecture (`LoadedModel.apply`);
+    /// 4. a warm-up forward pass of `warmUpBatch` images whose outputs must be finite
+    ///    (which also sizes the inference buffers, so the first request does not pay for it).
+    /// Any failure throws an error naming the file and the problem.
+    public static func load(from url: URL, warmUpBatch: Int = 1) throws -> (model: any ClassifierModel, version: String) {
+        let loaded = try ModelFile.load(from: url)
+        let metadata = loaded.metadata
+        let spec = metadata.architecture
+        let path = url.path
+        guard metadata.labels.count == spec.classCount else {
+            throw ModelLoadError(path: path, problem: "\(metadata.labels.count) labels for a head of \(spec.classCount) classes")
+        }
+        let pre = metadata.preprocessing
+        guard pre.channels == spec.inputChannels, pre.inputWidth == spec.inputWidth, pre.inputHeight == spec.inputHeight else {
+            throw ModelLoadError(path: path, problem: "preprocessing gives \(pre.channels)×\(pre.inputHeight)×\(pre.inputWidth) "
+                + "but the network takes \(spec.inputChannels)×\(spec.inputHeight)×\(spec.inputWidth)")
+        }
+        let preprocessor: ImagePreprocessor
+        do {
+            preprocessor = try ImagePreprocessor(options: PreprocessingOptions(
+                inputWidth: pre.inputWidth, inputHeight: pre.inputHeight, channels: pre.channels,
+                mean: pre.mean, std: pre.std, resize: PreprocessingOptions.ResizePolicy(rawValue: pre.resize.rawValue) ?? .squash,
+                cropFraction: pre.cropFraction, invert: pre.invert))
+        } catch {
+            throw ModelLoadError(path: path, problem: "preprocessing: \(error)")
+        }
+        let network: Network
+        do {
+            network = try buildNetwork(spec, seed: 0)
+        } catch {
+            throw ModelLoadError(path: path, problem: "architecture: \(error)")
+        }
+        try loaded.apply(to: network)
+        let inference = InferenceNetwork(network)
+
+        let warmUp = Tensor(zeros: spec.inputShape(batchSize: max(1, warmUpBatch)))
+        let logits: Tensor
+        do {
+            logits = try inference.checkedLogits(warmUp)
+        } catch {
+            throw ModelLoadError(path: path, problem: "warm-up forward pass: \(error)")
+        }
+        guard logits.shape == [max(1, warmUpBatch), spec.classCount], logits.isFinite else {
+            throw ModelLoadError(path: path, problem: "warm-up forward pass gave non-finite or misshapen outputs \(logits.shape)")
+        }
+        let model = EngineClassifierModel(metadata: metadata, network: inference, preprocessor: preprocessor)
+        return (model, loaded.version)
+    }
+
+    public func preprocess(_ bytes: [UInt8], limits: ImageLimits) throws -> [Float] {
+        let decoder = ImageDecoder(options: preprocessor.decodeOptions(
+            DecodeOptions(maxPixels: limits.maxPixels, maxDimension: limits.maxDimension)))
+        do {
+            return preprocessor.tensor(try decoder.decode(bytes))
+        } catch let error as ImageError {
+            throw Self.serviceError(for: error)
+        }
+    }
+
+    public func logits(_ batch: [Float], count: Int) -> [Float] {
+        var shape = network.imageShape
+        shape.insert(count, at: 0)
+        return network.logits(Tensor(shape: shape, scalars: batch)).scalars
+    }
+
+    /// The one mapping from image errors to HTTP statuses.
+    static func serviceError(for error: ImageError) -> ServiceError {
+        switch error {
+        case .empty:
+            return .badRequest("the image is empty (0 bytes)", code: "empty_image")
+        case .unsupportedFormat:
+            return .unsupported(error.description, code: "unsupported_format")
+        case .unsupportedVariant:
+            return .unsupported(error.description, code: "unsupported_variant")
+        case .corrupt:
+            return .undecodable(error.description)
+        case .tooLarge:
+            return .tooLarge(error.description, code: "image_too_large")
+        case .invalidOptions:
+            return .internalError(error.description)
+        }
+    }
+}
+
+/// A model file that loads but cannot be served as it is.
+public struct ModelLoadError: Error, CustomStringConvertible {
+    public let path: String
+    public let problem: String
+    public var description: String { "model file \(path): \(problem)" }
+}

@@ -1,2 +1,0 @@
-// Placeholder until the server issue fills it.
-print("classifier-server: not yet implemented")

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import ClassifierService
+
+@Suite struct DynamicBatcherTests {
+    final class Sizes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [Int] = []
+        func append(_ size: Int) { lock.lock(); storage.append(size); lock.unlock() }
+        var all: [Int] { lock.lock(); defer { lock.unlock() }; return storage }
+    }
+
+    @Test func concurrentRequestsShareOneForwardPass() async throws {
+        let sizes = Sizes()
+        let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 8, maxWait: 0.2, capacity: 64) { inputs in
+            sizes.append(inputs.count)
+            return inputs.map { .success($0 * 10) }
+        }
+        let results = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for value in 0..<8 {
+                group.addTask { (value, try await batcher.submit(value)) }
+            }
+            return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(results == Dictionary(uniqueKeysWithValues: (0..<8).map { ($0, $0 * 10) }))
+        // Eight arrivals well inside the wait make one full batch.
+        #expect(sizes.all == [8])
+        batcher.stop()
+    }
+
+    @Test func aLoneRequestWaitsNoLongerThanMaxWait() throws {
+        let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 8, maxWait: 0.01, capacity: 8) { inputs in
+            inputs.map { .success($0 + 1) }
+        }
+        let started = Date()
+        #expect(try batcher.submitAndWait(41) == 42)
+        #expect(Date().timeIntervalSince(started) < 1.0)
+        batcher.stop()
+    }
+
+    @Test func aFullQueueRefusesAtOnce() throws {
+        let gate = DispatchSemaphore(value: 0)
+        let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 1, maxWait: 0, capacity: 2) { inputs in
+            gate.wait()
+            return inputs.map { .success($0) }
+        }
+        let done = DispatchGroup()
+        // One input runs (blocked in forward), two wait, the fourth is refused.
+        for value in 0..<3 {
+            done.enter()
+            try batcher.submit(value) { _ in done.leave() }
+            if value == 0 { while batcher.queueDepth > 0 { usleep(1_000) } }
+        }
+        #expect(throws: BatcherError.overloaded(queueDepth: 2)) { try batcher.submit(99) { _ in } }
+        for _ in 0..<3 { gate.signal() }
+        done.wait()
+        batcher.stop()
+    }
+
+    @Test func perInputFailuresFailOnlyThatInput() throws {
+        struct Odd: Error {}
+        let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 4, maxWait: 0.05, capacity: 8) { inputs in
+            inputs.map { $0 % 2 == 1 ? .failure(Odd()) : .success($0) }
+        }
+        #expect(try batcher.submitAndWait(2) == 2)
+        #expect(throws: Odd.self) { try batcher.submitAndWait(3) }
+        batcher.stop()
+    }
+
+    @Test func stopRunsWhatIsQueuedThenRefusesNewInputs() throws {
+        let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 2, maxWait: 0.05, capacity: 16) { inputs in
+            usleep(20_000)
+            return inputs.map { .success($0) }
+        }
+        let answered = ConcurrentResults<Int>(count: 6)
+        let group = DispatchGroup()
+        for value in 0..<6 {
+            group.enter()
+            try batcher.submit(value) { result in
+                answered[value] = try? result.get()
+                group.leave()
+            }
+        }
+        batcher.stop()
+        group.wait()
+        #expect((0..<6).map { answered[$0] } == [0, 1, 2, 3, 4, 5])
+        #expect(throws: BatcherError.stopped) { try batcher.submit(7) { _ in } }
+    }
+}

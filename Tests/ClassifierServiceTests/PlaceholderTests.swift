@@ -1,4 +1,0 @@
-import Testing
-@testable import ClassifierService
-
-@Test func moduleBuilds() {}
