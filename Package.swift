@@ -109,10 +109,6 @@ let package = Package(
             dependencies: ["HTTPKit", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HTTPBenchmark",
             exclude: ["run.sh", "upload.lua"]),
-        .executableTarget(
-            name: "layer-benchmark",
-            dependencies: ["NeuralEngine", "CBLAS"],
-            path: "Benchmarks/LayerBenchmark"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
