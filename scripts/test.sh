@@ -1,8 +1,24 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what it needs, then builds and tests in
 # release mode (the numeric tests train small networks and need optimised code).
+#
+# Each module's tests run in a process of their own, one module after another:
+# the loopback tests start servers, signal handlers and child processes, and on a
+# 2-core machine they must not compete with another module's training runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release
-swift test -c release "$@"
+
+suites=(NeuralEngineTests ImageKitTests HTTPKitTests TrainingTests ClassifierServiceTests)
+if [ $# -gt 0 ]; then
+    exec swift test -c release "$@"
+fi
+
+# The first run builds everything (with testing enabled, as `swift test` does);
+# the others reuse that build.
+build_flag=""
+for suite in "${suites[@]}"; do
+    echo "=== $suite"
+    swift test -c release $build_flag --filter "$suite"
+    build_flag="--skip-build"
+done
