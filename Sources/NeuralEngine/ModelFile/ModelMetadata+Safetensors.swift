@@ -1,0 +1,100 @@
+import Foundation
+
+/// `ModelMetadata` as the `__metadata__` strings of a safetensors file. The reference
+/// format allows only string values, so structured fields are JSON text:
+///
+///     format          "image-classifier"
+///     format_version  "1"
+///     architecture    JSON of ArchitectureSpec
+///     labels          JSON array of class names
+///     preprocessing   JSON of Preprocessing
+///     provenance      JSON of Provenance (absent when unknown)
+extension ModelMetadata {
+    public enum Key {
+        public static let format = "format"
+        public static let formatVersion = "format_version"
+        public static let architecture = "architecture"
+        public static let labels = "labels"
+        public static let preprocessing = "preprocessing"
+        public static let provenance = "provenance"
+    }
+
+    /// The metadata strings (sorted-key JSON, so equal metadata gives equal files).
+    public func safetensorsMetadata() throws(ModelFileError.Reason) -> [String: String] {
+        var strings = [
+            Key.format: Self.formatName,
+            Key.formatVersion: String(Self.formatVersion),
+            Key.architecture: try Self.json(architecture, key: Key.architecture),
+            Key.labels: try Self.json(labels, key: Key.labels),
+            Key.preprocessing: try Self.json(preprocessing, key: Key.preprocessing),
+        ]
+        if let provenance {
+            strings[Key.provenance] = try Self.json(provenance, key: Key.provenance)
+        }
+        return strings
+    }
+
+    /// Reads and checks the strings: format first (so a foreign safetensors file is
+    /// named as such), then the version, then each JSON field.
+    public init(safetensorsMetadata strings: [String: String]) throws(ModelFileError.Reason) {
+        guard let format = strings[Key.format] else {
+            throw .missingMetadata(key: Key.format, found: Array(strings.keys))
+        }
+        guard format == Self.formatName else { throw .wrongFormat(found: format) }
+        guard let versionText = strings[Key.formatVersion] else {
+            throw .missingMetadata(key: Key.formatVersion, found: Array(strings.keys))
+        }
+        guard let version = Int(versionText), version >= 1 else {
+            throw .invalidMetadata(key: Key.formatVersion, detail: "\"\(versionText)\" is not a version number")
+        }
+        guard version <= Self.formatVersion else {
+            throw .newerFormatVersion(found: version, supported: Self.formatVersion)
+        }
+        let architecture = try Self.decode(ArchitectureSpec.self, strings, key: Key.architecture)
+        let labels = try Self.decode([String].self, strings, key: Key.labels)
+        let preprocessing = try Self.decode(Preprocessing.self, strings, key: Key.preprocessing)
+        let provenance = strings[Key.provenance] == nil
+            ? nil : try Self.decode(Provenance.self, strings, key: Key.provenance)
+        guard labels.count == architecture.classCount else {
+            throw .invalidMetadata(key: Key.labels, detail:
+                "\(labels.count) labels for an architecture with \(architecture.classCount) classes")
+        }
+        self.init(architecture: architecture, labels: labels, preprocessing: preprocessing, provenance: provenance)
+    }
+
+    private static func json(_ value: some Encodable, key: String) throws(ModelFileError.Reason) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            throw .invalidMetadata(key: key, detail: "cannot encode: \(error)")
+        }
+    }
+
+    private static func decode<T: Decodable>(
+        _ type: T.Type, _ strings: [String: String], key: String
+    ) throws(ModelFileError.Reason) -> T {
+        guard let text = strings[key] else { throw .missingMetadata(key: key, found: Array(strings.keys)) }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch let error as DecodingError {
+            throw .invalidMetadata(key: key, detail: Self.summary(of: error))
+        } catch {
+            throw .invalidMetadata(key: key, detail: String(describing: error))
+        }
+    }
+
+    private static func summary(of error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context), .typeMismatch(_, let context),
+             .valueNotFound(_, let context), .keyNotFound(_, let context):
+            let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            let location = path.isEmpty ? "" : " at \(path.joined(separator: "."))"
+            if case .keyNotFound(let key, _) = error { return "missing \"\(key.stringValue)\"\(location)" }
+            return "\(context.debugDescription)\(location)"
+        @unknown default:
+            return String(describing: error)
+        }
+    }
+}
