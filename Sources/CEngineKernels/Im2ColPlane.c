@@ -70,6 +70,8 @@ void engine_im2col_plane(const float *plane, long H, long W, long R, long S, lon
 void engine_col2im_plane(float *columns, long H, long W, long R, long S, long stride, long pad,
                          long P, long Q, float *plane, long rowLength) {
     const int same = stride == 1 && Q == W;
+    // Zeroed here rather than by the caller: the plane is then still in cache for the sums.
+    memset(plane, 0, sizeof(float) * H * W);
     for (long r = 0; r < R; r++) {
         for (long s = 0; s < S; s++) {
             float *from = columns + (r * S + s) * rowLength;

@@ -20,8 +20,8 @@ const char *engine_blas_select_core(void);
 void engine_im2col_plane(const float *plane, long H, long W, long R, long S, long stride, long pad,
                          long P, long Q, float *destination, long rowLength);
 
-/// The adjoint: adds those R·S rows back into `plane`. Overwrites entries of `columns`
-/// that fall into the padding (they are scratch).
+/// The adjoint: sets `plane` to the sum of those R·S rows scattered back to where im2col
+/// read them. Overwrites entries of `columns` that fall into the padding (they are scratch).
 void engine_col2im_plane(float *columns, long H, long W, long R, long S, long stride, long pad,
                          long P, long Q, float *plane, long rowLength);
 

@@ -26,8 +26,9 @@ func im2col(
     }
 }
 
-/// Adds `columns` (C·R·S, G·P·Q) back into `input` (G, C, H, W), which the caller zeroes
-/// first: the adjoint of `im2col`. Parallel over (image, channel), whose writes are disjoint.
+/// Writes into `input` (G, C, H, W) the adjoint of `im2col` applied to `columns`
+/// (C·R·S, G·P·Q): every column entry added back where im2col read it, starting from zero.
+/// Parallel over (image, channel), whose writes are disjoint.
 /// Overwrites the entries of `columns` that fall into the padding (it is scratch).
 func col2im(
     _ columns: UnsafeMutablePointer<Float>, images: Int, geometry g: ConvolutionGeometry,

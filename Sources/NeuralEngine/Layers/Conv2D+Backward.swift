@@ -17,7 +17,8 @@ extension Conv2D {
         if let bias, bias.isTrainable { accumulateBiasGradient(outputGradient, into: bias, images: n, plane: plane) }
         let updateWeight = weight.isTrainable
         let group = groupSize(images: n, geometry: g)
-        var inputGradient = Tensor(zeros: input.shape)
+        // Fully written below: by the 1×1 GEMM (β = 0) or by col2im, which zeroes each plane.
+        var inputGradient = Tensor.uninitialized(shape: input.shape) { _ in }
         if !isPointwise {
             columns.ensureCount(g.patchSize * group * plane)
             if group > 1 { product.ensureCount(k * group * plane) }
