@@ -17,9 +17,9 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     public static let `default`: ConvolutionAlgorithm = .automatic
 
     /// Measured at batch 8, one thread (BENCHMARKS.md, "Convolution algorithms"): F(4×4) with
-    /// its transforms on eight tiles at a time took 25–60% less time than im2col + GEMM at
-    /// 32–512 channels, tied at 64 channels on 56×56 maps, and gained nothing at 16 channels,
-    /// where its 36 GEMMs are too thin to pay for the transforms.
+    /// its transforms on eight tiles at a time took 30–60% less time than im2col + GEMM on
+    /// resnet18's and resnet20's 3×3 layers with 32–512 channels, and gained nothing at 16
+    /// channels, where its 36 GEMMs are too thin to pay for the transforms.
     public static let automaticWinogradChannels = 32
 
     /// The Winograd output tile for a 3×3 stride-1 convolution (0: im2col + GEMM).
