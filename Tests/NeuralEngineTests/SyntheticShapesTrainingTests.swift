@@ -5,7 +5,7 @@ import Testing
 ///
 /// Coloured circles, squares and triangles of random size, position and colour on
 /// noise; the label is the shape only, so colour and brightness carry no signal.
-/// `simple-cnn` with plain SGD + momentum must reach ≥ 95% on held-out images,
+/// `simple-cnn` with the engine's SGD + momentum must reach ≥ 95% on held-out images,
 /// measured through the fused `InferenceNetwork`.
 @Suite struct SyntheticShapesTrainingTests {
     static let size = 16
@@ -53,10 +53,10 @@ import Testing
         let test = Self.makeDataset(count: testCount, seed: 2)          // for the verdict only
         let spec = try ArchitectureSpec.preset("simple-cnn", inputSize: Self.size, channels: 3, classes: Self.classes)
         let network = try buildNetwork(spec, seed: 7)
-        let parameters = network.namedParameters().filter { $0.parameter.isTrainable }.map(\.parameter)
-        var velocity = parameters.map { [Float](repeating: 0, count: $0.value.count) }
+        // Plain SGD with momentum (Sutskever et al. 2013), as PyTorch: v ← μv + g; w ← w − ηv.
+        let optimizer = try SGD(parameters: network.namedParameters(), momentum: 0.9)
         let imageSize = 3 * Self.size * Self.size
-        let batchSize = 32, learningRate: Float = 0.02, momentum: Float = 0.9
+        let batchSize = 32, learningRate: Float = 0.02
         var order = Array(0..<trainCount)
         var generator = SeededGenerator(seed: 3)
         let loss = SoftmaxCrossEntropy()
@@ -85,18 +85,7 @@ import Testing
                 let (_, gradient) = loss.loss(logits: network.forward(batch, training: true),
                                               labels: indices.map { train.labels[$0] })
                 _ = network.backward(gradient)
-                // Plain SGD with momentum (Sutskever et al. 2013): v ← μv + g; w ← w − ηv.
-                for (p, parameter) in parameters.enumerated() {
-                    let g = parameter.gradient.scalars
-                    velocity[p].withUnsafeMutableBufferPointer { v in
-                        parameter.value.scalars.withUnsafeMutableBufferPointer { w in
-                            for i in 0..<w.count {
-                                v[i] = momentum * v[i] + g[i]
-                                w[i] -= learningRate * v[i]
-                            }
-                        }
-                    }
-                }
+                optimizer.step(learningRate: learningRate)
             }
             validationAccuracy = accuracy(validation)
         }
