@@ -80,8 +80,11 @@ public final class HTTPServer: Sendable {
         while let result = Socket.accept(listener) {
             guard case .success(let (fd, peer)) = result else {
                 if case .failure(let error) = result {
-                    // EMFILE and friends: leave the rest in the backlog for now.
-                    logger.warning("accept failed", metadata: ["error": "\(error)"])
+                    if error.errno == ECONNABORTED || error.errno == EINTR { continue }
+                    // Out of descriptors or memory: the listening socket stays
+                    // readable, so pause accepting briefly instead of spinning.
+                    logger.warning("accept failed; pausing accepts for 100 ms", metadata: ["error": "\(error)"])
+                    pauseAccepting()
                 }
                 return
             }
@@ -100,6 +103,12 @@ public final class HTTPServer: Sendable {
             metrics?.connectionOpened()
             connection.start()
         }
+    }
+
+    private func pauseAccepting() {
+        guard let source = state.withLock({ $0.acceptSource }).map(SendableReadSource.init) else { return }
+        source.source.suspend()
+        acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { source.resume() }
     }
 
     /// Over the connection limit (or shutting down): 503 and close, instead of
