@@ -41,9 +41,10 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3"])],
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]),
 
-        // Small portable C for the engine (OpenBLAS core selection).
+        // Small portable C for the engine's hot loops (im2col) and OpenBLAS core selection.
         .target(
-            name: "CEngineKernels", path: "Sources/CEngineKernels"),
+            name: "CEngineKernels", path: "Sources/CEngineKernels",
+            cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Libraries
         .target(

@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__linux__)
 // Declared weak: present in OpenBLAS DYNAMIC_ARCH builds only; absent elsewhere, where
-// their addresses are NULL and nothing is changed.
+// their addresses are NULL and nothing is changed. (ELF only: Mach-O would refuse to link
+// a weak reference that no library defines.)
 extern char *openblas_get_corename(void) __attribute__((weak));
 extern void gotoblas_dynamic_init(void) __attribute__((weak));
 extern void gotoblas_dynamic_quit(void) __attribute__((weak));
@@ -26,6 +28,9 @@ const char *engine_blas_select_core(void) {
         better = "Haswell";
     }
     if (better == NULL) return current;
+    // OpenBLAS reads its choice from the environment only. setenv is not safe against a
+    // concurrent getenv, so this runs once, at the engine's first use (call
+    // `EngineThreads.prepare()` early in `main` to make that the start-up).
     setenv("OPENBLAS_CORETYPE", better, 0);
     gotoblas_dynamic_quit();
     gotoblas_dynamic_init();
@@ -34,3 +39,7 @@ const char *engine_blas_select_core(void) {
     return current;
 #endif
 }
+
+#else
+const char *engine_blas_select_core(void) { return NULL; }
+#endif

@@ -19,6 +19,9 @@ import Testing
         Case(channels: 4, filters: 3, kernel: 1, stride: 2, padding: 0, bias: false, shape: [2, 4, 7, 7]),
         Case(channels: 2, filters: 3, kernel: 3, stride: 3, padding: 0, bias: true, shape: [2, 2, 8, 10]),
         Case(channels: 2, filters: 2, kernel: 2, stride: 1, padding: 1, bias: true, shape: [1, 2, 4, 3]),
+        // Padding wider than half the kernel: whole kernel rows and columns see only zeros.
+        Case(channels: 2, filters: 2, kernel: 3, stride: 2, padding: 2, bias: true, shape: [2, 2, 5, 4]),
+        Case(channels: 3, filters: 2, kernel: 3, stride: 1, padding: 3, bias: false, shape: [1, 3, 4, 5]),
     ]
 
     func makeLayer(_ c: Case, seed: UInt64 = 1) -> Conv2D {

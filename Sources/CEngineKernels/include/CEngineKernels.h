@@ -13,4 +13,16 @@
 /// Returns the core name OpenBLAS uses afterwards, or NULL when the library cannot say.
 const char *engine_blas_select_core(void);
 
+
+/// im2col for one channel plane (H, W) of one image: writes the R·S rows of P·Q values
+/// starting at `destination`, rows `rowLength` apart (the column matrix layout of
+/// Kernels/Im2Col.swift). Zero padding, square stride.
+void engine_im2col_plane(const float *plane, long H, long W, long R, long S, long stride, long pad,
+                         long P, long Q, float *destination, long rowLength);
+
+/// The adjoint: sets `plane` to the sum of those R·S rows scattered back to where im2col
+/// read them. Overwrites entries of `columns` that fall into the padding (they are scratch).
+void engine_col2im_plane(float *columns, long H, long W, long R, long S, long stride, long pad,
+                         long P, long Q, float *plane, long rowLength);
+
 #endif

@@ -20,8 +20,8 @@ func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, co
     let zero = FloatVector()
     parallelFor(count, minimumChunk: 65_536) { range in
         blocks(range, vector: { i in
-            let v = load(x + i)
-            store(v.replacing(with: zero, where: .!(v .> zero)), y + i)
+            let v = loadVector(x + i)
+            storeVector(v.replacing(with: zero, where: .!(v .> zero)), y + i)
         }, scalar: { i in let v = x[i]; y[i] = v > 0 ? v : 0 })
     }
 }
@@ -34,7 +34,7 @@ func reluBackward(
     let zero = FloatVector()
     parallelFor(count, minimumChunk: 65_536) { range in
         blocks(range, vector: { i in
-            store(load(dy + i).replacing(with: zero, where: .!(load(y + i) .> zero)), dx + i)
+            storeVector(loadVector(dy + i).replacing(with: zero, where: .!(loadVector(y + i) .> zero)), dx + i)
         }, scalar: { i in let g = dy[i]; dx[i] = y[i] > 0 ? g : 0 })
     }
 }

@@ -33,6 +33,6 @@ private struct UncheckedSendableBox<Value>: @unchecked Sendable {
 /// Minimum items per task so that each task does roughly `work` scalar operations
 /// when one item costs `itemCost` of them.
 @inline(__always)
-func chunk(forItemCost itemCost: Int, work: Int = 32_768) -> Int {
+func chunkSize(forItemCost itemCost: Int, work: Int = 32_768) -> Int {
     max(1, work / max(1, itemCost))
 }

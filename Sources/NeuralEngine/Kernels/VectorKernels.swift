@@ -6,7 +6,7 @@
 typealias FloatVector = SIMD16<Float>
 
 @inline(__always)
-func load(_ p: UnsafePointer<Float>) -> FloatVector {
+func loadVector(_ p: UnsafePointer<Float>) -> FloatVector {
     UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
 }
 
@@ -16,7 +16,7 @@ func vectorSum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
     var acc = FloatVector()
     var i = 0
     while i + FloatVector.scalarCount <= count {
-        acc += load(x + i)
+        acc += loadVector(x + i)
         i += FloatVector.scalarCount
     }
     var total = acc.sum()
@@ -31,7 +31,7 @@ func vectorSumOfSquaredDeviations(_ x: UnsafePointer<Float>, _ count: Int, mean:
     let m = FloatVector(repeating: mean)
     var i = 0
     while i + FloatVector.scalarCount <= count {
-        let d = load(x + i) - m
+        let d = loadVector(x + i) - m
         acc += d * d
         i += FloatVector.scalarCount
     }
@@ -48,8 +48,8 @@ func vectorDotAndSum(
     var dot = FloatVector(), sum = FloatVector()
     var i = 0
     while i + FloatVector.scalarCount <= count {
-        let yv = load(y + i)
-        dot += load(x + i) * yv
+        let yv = loadVector(y + i)
+        dot += loadVector(x + i) * yv
         sum += yv
         i += FloatVector.scalarCount
     }
@@ -68,6 +68,6 @@ func vectorAffine(
 }
 
 @inline(__always)
-func store(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) {
+func storeVector(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self)
 }

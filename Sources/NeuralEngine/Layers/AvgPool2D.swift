@@ -39,7 +39,7 @@ public final class AvgPool2D: Layer {
         return Tensor.uninitialized(shape: outputShape(for: input.shape)) { out in
             input.scalars.withUnsafeBufferPointer { x in
                 let xBase = x.baseAddress!, oBase = out.baseAddress!
-                parallelFor(planes, minimumChunk: chunk(forItemCost: outPlane * kernelSize * kernelSize)) { range in
+                parallelFor(planes, minimumChunk: chunkSize(forItemCost: outPlane * kernelSize * kernelSize)) { range in
                     for plane in range {
                         let source = xBase + plane * inPlane, target = oBase + plane * outPlane
                         for p in 0..<g.outputHeight {
@@ -70,7 +70,7 @@ public final class AvgPool2D: Layer {
         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 let dxBase = dx.baseAddress!, dyBase = dy.baseAddress!
-                parallelFor(planes, minimumChunk: chunk(forItemCost: outPlane * kernelSize * kernelSize)) { range in
+                parallelFor(planes, minimumChunk: chunkSize(forItemCost: outPlane * kernelSize * kernelSize)) { range in
                     for plane in range {
                         let target = dxBase + plane * inPlane, source = dyBase + plane * outPlane
                         for p in 0..<g.outputHeight {

@@ -30,7 +30,7 @@ extension BatchNorm2D {
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 sums.withUnsafeMutableBufferPointer { s in
                     let xBase = x.baseAddress!, dyBase = dy.baseAddress!, sBase = s.baseAddress!
-                    parallelFor(c, minimumChunk: chunk(forItemCost: 2 * n * plane)) { range in
+                    parallelFor(c, minimumChunk: chunkSize(forItemCost: 2 * n * plane)) { range in
                         for ch in range {
                             var dot = 0.0, sum = 0.0
                             for image in 0..<n {
@@ -74,7 +74,7 @@ extension BatchNorm2D {
         Tensor.uninitialized(shape: dy.shape) { out in
             dy.scalars.withUnsafeBufferPointer { g in
                 let gBase = g.baseAddress!, oBase = out.baseAddress!
-                parallelFor(n * c, minimumChunk: chunk(forItemCost: plane)) { range in
+                parallelFor(n * c, minimumChunk: chunkSize(forItemCost: plane)) { range in
                     for item in range {
                         let ch = item % c, at = item * plane
                         let ac = a[ch], bc = b[ch], oc = offset[ch]

@@ -74,7 +74,7 @@ public final class BatchNorm2D: Layer {
         return Tensor.uninitialized(shape: input.shape) { out in
             input.scalars.withUnsafeBufferPointer { x in
                 let xBase = x.baseAddress!, yBase = out.baseAddress!
-                parallelFor(n * c, minimumChunk: chunk(forItemCost: plane)) { range in
+                parallelFor(n * c, minimumChunk: chunkSize(forItemCost: plane)) { range in
                     for item in range {
                         let ch = item % c
                         vectorAffine(xBase + item * plane, plane, scale: scale[ch], shift: shift[ch],
@@ -93,7 +93,7 @@ public final class BatchNorm2D: Layer {
         input.scalars.withUnsafeBufferPointer { x in
             stats.withUnsafeMutableBufferPointer { s in
                 let xBase = x.baseAddress!, sBase = s.baseAddress!
-                parallelFor(c, minimumChunk: chunk(forItemCost: 2 * n * plane)) { range in
+                parallelFor(c, minimumChunk: chunkSize(forItemCost: 2 * n * plane)) { range in
                     for ch in range {
                         var sum = 0.0
                         for image in 0..<n { sum += Double(vectorSum(xBase + (image * c + ch) * plane, plane)) }

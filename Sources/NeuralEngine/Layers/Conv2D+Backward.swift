@@ -17,7 +17,8 @@ extension Conv2D {
         if let bias, bias.isTrainable { accumulateBiasGradient(outputGradient, into: bias, images: n, plane: plane) }
         let updateWeight = weight.isTrainable
         let group = groupSize(images: n, geometry: g)
-        var inputGradient = Tensor(zeros: input.shape)
+        // Fully written below: by the 1×1 GEMM (β = 0) or by col2im, which zeroes each plane.
+        var inputGradient = Tensor.uninitialized(shape: input.shape) { _ in }
         if !isPointwise {
             columns.ensureCount(g.patchSize * group * plane)
             if group > 1 { product.ensureCount(k * group * plane) }
@@ -94,7 +95,7 @@ extension Conv2D {
         dy.scalars.withUnsafeBufferPointer { d in
             sums.withUnsafeMutableBufferPointer { s in
                 let base = d.baseAddress!, out = s.baseAddress!
-                parallelFor(k, minimumChunk: chunk(forItemCost: images * plane)) { range in
+                parallelFor(k, minimumChunk: chunkSize(forItemCost: images * plane)) { range in
                     for channel in range {
                         var total: Float = 0
                         for image in 0..<images {

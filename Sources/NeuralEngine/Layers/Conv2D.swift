@@ -149,7 +149,7 @@ public final class Conv2D: Layer {
     func addBias(_ bias: [Float], to output: UnsafeMutablePointer<Float>, images: Int, plane: Int) {
         let k = outChannels
         bias.withUnsafeBufferPointer { b in
-            parallelFor(images * k, minimumChunk: chunk(forItemCost: plane)) { range in
+            parallelFor(images * k, minimumChunk: chunkSize(forItemCost: plane)) { range in
                 for item in range {
                     let value = b[item % k]
                     let y = output + item * plane

@@ -17,7 +17,7 @@ public final class GlobalAveragePool: Layer {
             input.scalars.withUnsafeBufferPointer { x in
                 let xBase = x.baseAddress, oBase = out.baseAddress!
                 let scale = 1 / Float(max(plane, 1))
-                parallelFor(planes, minimumChunk: chunk(forItemCost: plane)) { range in
+                parallelFor(planes, minimumChunk: chunkSize(forItemCost: plane)) { range in
                     for i in range { oBase[i] = plane == 0 ? 0 : vectorSum(xBase! + i * plane, plane) * scale }
                 }
             }
@@ -33,7 +33,7 @@ public final class GlobalAveragePool: Layer {
         return Tensor.uninitialized(shape: shape) { out in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 let dyBase = dy.baseAddress, oBase = out.baseAddress
-                parallelFor(planes, minimumChunk: chunk(forItemCost: plane)) { range in
+                parallelFor(planes, minimumChunk: chunkSize(forItemCost: plane)) { range in
                     for i in range { (oBase! + i * plane).update(repeating: dyBase![i] * scale, count: plane) }
                 }
             }

@@ -47,7 +47,7 @@ public final class MaxPool2D: Layer {
                 argmax.withUnsafeMutableBufferPointer { indices in
                     let xBase = x.baseAddress!, oBase = out.baseAddress!
                     let iBase = training ? indices.baseAddress : nil
-                    parallelFor(planes, minimumChunk: chunk(forItemCost: outPlane * window)) { range in
+                    parallelFor(planes, minimumChunk: chunkSize(forItemCost: outPlane * window)) { range in
                         for plane in range {
                             let source = xBase + plane * inPlane
                             let target = oBase + plane * outPlane
@@ -88,7 +88,7 @@ public final class MaxPool2D: Layer {
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 argmax.withUnsafeBufferPointer { indices in
                     let dxBase = dx.baseAddress!, dyBase = dy.baseAddress!, iBase = indices.baseAddress!
-                    parallelFor(planes, minimumChunk: chunk(forItemCost: outPlane)) { range in
+                    parallelFor(planes, minimumChunk: chunkSize(forItemCost: outPlane)) { range in
                         for plane in range {
                             let target = dxBase + plane * inPlane
                             let at = plane * outPlane
