@@ -100,6 +100,10 @@ let package = Package(
             name: "layer-benchmark",
             dependencies: ["NeuralEngine", "CBLAS"],
             path: "Benchmarks/LayerBenchmark"),
+        .executableTarget(
+            name: "model-file-benchmark",
+            dependencies: ["NeuralEngine"],
+            path: "Benchmarks/ModelFileBenchmark"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),

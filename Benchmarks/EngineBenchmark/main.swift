@@ -1,1 +1,225 @@
-print("engine-benchmark: placeholder")
+// engine-benchmark: inference latency/throughput and training speed of the engine,
+// beside the GFLOP/s of a large cblas_sgemm measured in the same run.
+//
+//   swift run -c release engine-benchmark [--reps N] [--models a,b] [--threads 1,2]
+//                                         [--batches 1,8,32] [--train-steps N] [--no-train] [--no-winograd-compare]
+//   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N]
+//     per-convolution times at batch 8 for each ConvolutionAlgorithm, runs interleaved
+//
+// FLOPs are 2 × multiply-adds of convolutions and Dense layers (ArchitectureSpec.flopsPerImage).
+// Every figure is the median of `reps` timed runs after one untimed warm-up.
+import CBLAS
+import Foundation
+import NeuralEngine
+
+struct Options {
+    var reps = 5
+    var models = ["resnet18", "vgg11-bn", "resnet20"]
+    var threads = [1, 2]
+    var trainSteps = 3
+    var train = true
+    var winogradCompare = true
+    var layers = false
+    var batches = [1, 8, 32]
+
+    init(_ arguments: [String]) throws {
+        var iterator = arguments.dropFirst().makeIterator()
+        func value(_ flag: String) throws -> String {
+            guard let next = iterator.next() else { throw BenchmarkError("\(flag) needs a value") }
+            return next
+        }
+        while let argument = iterator.next() {
+            switch argument {
+            case "--reps": reps = try Self.positive(value(argument), argument)
+            case "--models": models = try value(argument).split(separator: ",").map(String.init)
+            case "--threads": threads = try value(argument).split(separator: ",").map { try Self.positive(String($0), argument) }
+            case "--train-steps": trainSteps = try Self.positive(value(argument), argument)
+            case "--no-train": train = false
+            case "--no-winograd-compare": winogradCompare = false
+            case "--layers": layers = true
+            case "--batches": batches = try value(argument).split(separator: ",").map { try Self.positive(String($0), argument) }
+            default: throw BenchmarkError("unknown option \(argument)")
+            }
+        }
+    }
+
+    static func positive(_ text: String, _ flag: String) throws -> Int {
+        guard let n = Int(text), n > 0 else { throw BenchmarkError("\(flag) needs a positive integer, got '\(text)'") }
+        return n
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+/// Median seconds of `reps` runs of `body`, after one warm-up run.
+func timeMedian(reps: Int, _ body: () -> Void) -> Double {
+    body()
+    var times: [Double] = []
+    for _ in 0..<reps {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return median(times)
+}
+
+func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+    var generator = SeededGenerator(seed: seed)
+    return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in generator.nextUniform() * 2 - 1 })
+}
+
+/// GFLOP/s of C (M, N) = A (M, K) · B (K, N).
+func sgemmGFLOPS(m: Int, n: Int, k: Int, reps: Int) -> Double {
+    let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+    var c = [Float](repeating: 0, count: m * n)
+    let seconds = timeMedian(reps: reps) {
+        c.withUnsafeMutableBufferPointer { cp in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                        1, a, Int32(k), b, Int32(n), 0, cp.baseAddress, Int32(n))
+        }
+    }
+    return 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
+}
+
+func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
+/// Per-step medians at batch 8 for each convolution algorithm, runs interleaved so that
+/// load from other processes hits all alike.
+func layerComparison(_ options: Options) throws {
+    let algorithms = ConvolutionAlgorithm.allCases
+    for name in options.models {
+        let small = name == "resnet20" || name == "resnet32" || name == "resnet56"
+        let size = small ? 32 : 224
+        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
+        let network = try buildNetwork(spec, seed: 1)
+        let networks = algorithms.map { InferenceNetwork(network, algorithm: $0) }
+        let input = randomTensor(spec.inputShape(batchSize: 8), seed: 8)
+        for threads in options.threads {
+            EngineThreads.set(threads)
+            for fast in networks { _ = fast.profile(input) }
+            var runs = [[[InferenceStepTiming]]](repeating: [], count: networks.count)
+            for _ in 0..<options.reps {
+                for (index, fast) in networks.enumerated() { runs[index].append(fast.profile(input)) }
+            }
+            print("")
+            print("\(name)@\(size), batch 8, \(threads) thread(s): per-step medians of \(options.reps), ms")
+            print("")
+            print("| step | " + algorithms.map(\.rawValue).joined(separator: " | ") + " | im2col GFLOP/s |")
+            print("| --- |" + String(repeating: " ---: |", count: algorithms.count + 1))
+            var totals = [Double](repeating: 0, count: networks.count)
+            for step in runs[0][0].indices {
+                let times = runs.map { run in median(run.map { $0[step].seconds }) }
+                for index in totals.indices { totals[index] += times[index] }
+                let first = runs[0][0][step]
+                guard first.flops > 0 else { continue }
+                let label = first.description.replacingOccurrences(of: " im2col+gemm", with: "")
+                print("| \(label) | " + times.map { format($0 * 1000, 2) }.joined(separator: " | ")
+                      + " | \(format(Double(first.flops) / times[0] / 1e9)) |")
+            }
+            print("| **all steps** | " + totals.map { "**" + format($0 * 1000, 1) + "**" }.joined(separator: " | ") + " | |")
+        }
+    }
+}
+
+func run() throws {
+    let options = try Options(CommandLine.arguments)
+    if options.layers { return try layerComparison(options) }
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    print("engine-benchmark  \(Date())  \(cores) cores  reps \(options.reps) (medians)")
+    print("")
+
+    var sgemmPeak: [Int: Double] = [:]
+    print("| threads | sgemm 2048³ GFLOP/s | sgemm conv-shaped 256×2304×6272 GFLOP/s |")
+    print("| ---: | ---: | ---: |")
+    for threads in options.threads {
+        EngineThreads.set(threads)
+        let square = sgemmGFLOPS(m: 2048, n: 2048, k: 2048, reps: options.reps)
+        let conv = sgemmGFLOPS(m: 256, n: 6272, k: 2304, reps: options.reps)
+        sgemmPeak[threads] = max(square, conv)
+        print("| \(threads) | \(format(square)) | \(format(conv)) |")
+    }
+    print("")
+
+    print("Inference (InferenceNetwork: BN folded, ReLU fused; 3×3 stride-1 convolutions by \(ConvolutionAlgorithm.default.rawValue))")
+    print("")
+    print("| model | input | threads | batch | ms / batch | images/s | GFLOP/s | sgemm GFLOP/s (same moment) | % of sgemm |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    var winogradRows: [String] = []
+    for name in options.models {
+        let size = name == "resnet20" || name == "resnet32" || name == "resnet56" ? 32 : 224
+        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
+        let network = try buildNetwork(spec, seed: 1)
+        let fast = InferenceNetwork(network)
+        let direct = options.winogradCompare ? InferenceNetwork(network, algorithm: .im2col) : nil
+        for threads in options.threads {
+            EngineThreads.set(threads)
+            // Measured again next to the model: the machine is shared and its load drifts.
+            let sgemmNow = max(sgemmPeak[threads] ?? 0, 0) > 0 ? sgemmGFLOPS(m: 256, n: 6272, k: 2304, reps: options.reps) : .nan
+            for batch in options.batches {
+                let input = randomTensor(spec.inputShape(batchSize: batch), seed: UInt64(batch))
+                let seconds = timeMedian(reps: options.reps) { _ = fast.logits(input) }
+                let gflops = Double(spec.flopsPerImage) * Double(batch) / seconds / 1e9
+                print("| \(name) | \(size) | \(threads) | \(batch) | \(format(seconds * 1000, 2)) | \(format(Double(batch) / seconds)) "
+                      + "| \(format(gflops)) | \(format(sgemmNow)) | \(format(100 * gflops / sgemmNow, 0)) |")
+                if let direct, batch == 8 {
+                    let directSeconds = timeMedian(reps: options.reps) { _ = direct.logits(input) }
+                    winogradRows.append("| \(name) | \(size) | \(threads) | 8 | \(format(directSeconds * 1000, 2)) | \(format(seconds * 1000, 2)) | \(format(directSeconds / seconds, 2))× |")
+                }
+            }
+        }
+    }
+    if !winogradRows.isEmpty {
+        print("")
+        print("| model | input | threads | batch | im2col+GEMM ms | with Winograd ms | speed-up |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        winogradRows.forEach { print($0) }
+    }
+
+    guard options.train else { return }
+    print("")
+    print("Training (forward + backward + SGD update, training-mode BatchNorm), \(options.trainSteps) timed steps")
+    print("")
+    print("| model | input | threads | batch | s / step | images/s | GFLOP/s (3× forward) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for name in options.models {
+        let small = name == "resnet20" || name == "resnet32" || name == "resnet56"
+        let size = small ? 32 : 224, batch = small ? 128 : 32
+        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
+        let network = try buildNetwork(spec, seed: 1)
+        let input = randomTensor(spec.inputShape(batchSize: batch), seed: 9)
+        let labels = (0..<batch).map { $0 % 1000 }
+        let parameters = network.namedParameters().filter { $0.parameter.isTrainable }.map(\.parameter)
+        let loss = SoftmaxCrossEntropy()
+        for threads in options.threads.suffix(1) {   // the widest setting only: these steps are long
+            EngineThreads.set(threads)
+            let seconds = timeMedian(reps: options.trainSteps) {
+                network.zeroGradients()
+                let (_, gradient) = loss.loss(logits: network.forward(input, training: true), labels: labels)
+                _ = network.backward(gradient)
+                for parameter in parameters {
+                    let g = parameter.gradient.scalars
+                    parameter.value.scalars.withUnsafeMutableBufferPointer { w in
+                        for i in 0..<w.count { w[i] -= 1e-4 * g[i] }
+                    }
+                }
+            }
+            let gflops = 3 * Double(spec.flopsPerImage) * Double(batch) / seconds / 1e9
+            print("| \(name) | \(size) | \(threads) | \(batch) | \(format(seconds, 2)) | \(format(Double(batch) / seconds)) | \(format(gflops)) |")
+        }
+    }
+}
+
+do {
+    try run()
+} catch {
+    FileHandle.standardError.write(Data("engine-benchmark: \(error)\n".utf8))
+    exit(2)
+}

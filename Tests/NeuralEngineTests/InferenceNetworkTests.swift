@@ -5,26 +5,26 @@ import Testing
 /// BatchNorms given non-trivial statistics so that folding is really tested.
 /// Tolerance: 1e-4 relative to the largest logit (absolute 1e-4 when logits are below 1).
 @Suite struct InferenceNetworkTests {
-    static func compare(_ name: String, size: Int, channels: Int, batch: Int, winograd: Bool) throws {
+    static func compare(_ name: String, size: Int, channels: Int, batch: Int, algorithm: ConvolutionAlgorithm) throws {
         let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: channels, classes: 6)
         let network = try buildNetwork(spec, seed: 31, zeroInitResidualGamma: false)
         ArchitectureTestSupport.randomizeBatchNorms(network, seed: 32)
         let input = ArchitectureTestSupport.randomTensor(spec.inputShape(batchSize: batch), seed: 33)
         let expected = network.forward(input, training: false)
-        let fast = InferenceNetwork(network, winograd: winograd)
+        let fast = InferenceNetwork(network, algorithm: algorithm)
         let logits = fast.logits(input)
         #expect(logits.shape == expected.shape)
         let scale = max(1, ArchitectureTestSupport.maxAbs(expected))
         let difference = ArchitectureTestSupport.maxAbsDifference(logits, expected)
-        #expect(difference <= 1e-4 * scale, "\(name)@\(size) winograd \(winograd): max difference \(difference), scale \(scale)")
+        #expect(difference <= 1e-4 * scale, "\(name)@\(size) \(algorithm): max difference \(difference), scale \(scale)")
     }
 
     @Test(arguments: [
         ("simple-cnn", 24, 3), ("vgg11-bn", 32, 3), ("vgg13", 32, 1), ("resnet18", 64, 3),
         ("resnet50", 32, 3), ("resnet20", 16, 1), ("resnet32", 15, 3),
-    ], [false, true])
-    func fusedLogitsEqualEvaluationModeGraph(preset: (String, Int, Int), winograd: Bool) throws {
-        try Self.compare(preset.0, size: preset.1, channels: preset.2, batch: 3, winograd: winograd)
+    ], ConvolutionAlgorithm.allCases)
+    func fusedLogitsEqualEvaluationModeGraph(preset: (String, Int, Int), algorithm: ConvolutionAlgorithm) throws {
+        try Self.compare(preset.0, size: preset.1, channels: preset.2, batch: 3, algorithm: algorithm)
     }
 
     @Test func resultsDoNotDependOnTheBatchOrOnEarlierCalls() throws {
@@ -46,20 +46,25 @@ import Testing
         #expect(fast.logits(batch) == all)
     }
 
-    @Test func winogradMatchesDirectConvolutionOnOddSizes() throws {
-        // 7×7 and 9×5 leave partial 2×2 tiles at the edges.
-        for (height, width) in [(7, 7), (9, 5), (1, 1), (2, 3)] {
-            var generator = SeededGenerator(seed: UInt64(height * 10 + width))
-            let c = 5, k = 7, n = 2
-            let weight = (0..<k * c * 9).map { _ in generator.nextNormal() * 0.3 }
+    /// Each Winograd variant against im2col + GEMM on one convolution, with partial tiles at
+    /// the edges (sizes not multiples of 2 or 4), a residual, bias and ReLU, and wide channel
+    /// sums (C = 64) where transform rounding accumulates.
+    @Test(arguments: [ConvolutionAlgorithm.winograd2x2, .winograd4x4])
+    func winogradMatchesDirectConvolutionOnOddSizes(algorithm: ConvolutionAlgorithm) throws {
+        for (height, width, c) in [(7, 7, 5), (9, 5, 5), (1, 1, 5), (2, 3, 5), (13, 11, 64), (8, 8, 64)] {
+            var generator = SeededGenerator(seed: UInt64(height * 100 + width * 10 + c))
+            let k = 7, n = 2
+            // He-scaled weights and unit inputs: outputs of order 1, as in a trained network.
+            let std = (2 / Float(c * 9)).squareRoot()
+            let weight = (0..<k * c * 9).map { _ in generator.nextNormal() * std }
             let bias = (0..<k).map { _ in generator.nextNormal() }
             let input = (0..<c * n * height * width).map { _ in generator.nextNormal() }
             let residual = (0..<k * n * height * width).map { _ in generator.nextNormal() }
-            func run(_ winograd: Bool) -> [Float] {
+            func run(_ algorithm: ConvolutionAlgorithm) -> [Float] {
                 let conv = FusedConvolution(inChannels: c, outChannels: k, kernelSize: 3, stride: 1, padding: 1,
                                             weight: weight, bias: bias, scale: nil, shift: nil, relu: true,
-                                            useWinograd: winograd)
-                #expect((conv.winograd != nil) == winograd)
+                                            algorithm: algorithm)
+                #expect((conv.winograd != nil) == (algorithm != .im2col))
                 var output = [Float](repeating: .nan, count: k * n * height * width)
                 var workspace = [Float](repeating: 0, count: max(1, conv.workspaceSize(batch: n, height: height, width: width)))
                 input.withUnsafeBufferPointer { x in
@@ -74,10 +79,10 @@ import Testing
                 }
                 return output
             }
-            let direct = run(false), fast = run(true)
+            let direct = run(.im2col), fast = run(algorithm)
             #expect(direct.allSatisfy { $0.isFinite })
             let difference = zip(direct, fast).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-            #expect(difference <= 1e-4, "\(height)×\(width): \(difference)")
+            #expect(difference <= 1e-4, "\(algorithm) \(height)×\(width)×\(c): \(difference)")
         }
     }
 

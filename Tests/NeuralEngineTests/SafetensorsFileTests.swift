@@ -139,6 +139,12 @@ struct SafetensorsFileTests {
         #expect(parseError(notJSON)?.description.contains("does not start with a JSON object") == true)
     }
 
+    @Test func deeplyNestedJSONIsRefusedWithoutExhaustingTheStack() {
+        let nested = ModelFileFixtures.crafted(
+            header: "{\"a\": " + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "}", data: [])
+        #expect(parseError(nested)?.description.contains("not valid safetensors JSON") == true)
+    }
+
     @Test func dtypesOtherThanF32AreRefused() {
         let bytes = ModelFileFixtures.crafted(
             header: #"{"w": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]}}"#, data: [0, 0, 0, 0])

@@ -23,7 +23,7 @@ final class FusedConvolution {
     let weight: [Float]
     /// Folded bias, (K).
     let bias: [Float]
-    /// Winograd F(2×2, 3×3) form of the weights, when this convolution uses it.
+    /// Winograd F(m×m, 3×3) form of the weights, when this convolution uses it.
     let winograd: WinogradConvolution?
 
     /// Upper bound on the column scratch per GEMM, in scalars (16 MiB).
@@ -31,7 +31,8 @@ final class FusedConvolution {
 
     /// `scale`/`shift` are the folded BatchNorm: y = scale·conv(x) + shift, per output channel.
     init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int,
-         weight: [Float], bias: [Float]?, scale: [Float]?, shift: [Float]?, relu: Bool, useWinograd: Bool) {
+         weight: [Float], bias: [Float]?, scale: [Float]?, shift: [Float]?, relu: Bool,
+         algorithm: ConvolutionAlgorithm) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
@@ -49,8 +50,9 @@ final class FusedConvolution {
         }
         self.weight = folded
         self.bias = foldedBias
-        winograd = useWinograd && kernelSize == 3 && stride == 1 && padding == 1
-            ? WinogradConvolution(weight: folded, inChannels: inChannels, outChannels: outChannels)
+        let tile = algorithm == .winograd4x4 ? 4 : algorithm == .winograd2x2 ? 2 : 0
+        winograd = tile > 0 && kernelSize == 3 && stride == 1 && padding == 1
+            ? WinogradConvolution(weight: folded, inChannels: inChannels, outChannels: outChannels, tile: tile)
             : nil
     }
 

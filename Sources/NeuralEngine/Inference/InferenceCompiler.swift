@@ -9,13 +9,13 @@ struct InferenceCompiler {
         var count: Int { shape.reduce(1, *) }
     }
 
-    let useWinograd: Bool
+    let algorithm: ConvolutionAlgorithm
     private(set) var steps: [InferenceStep] = []
     private var inUse: [Bool] = []
     private(set) var largestActivation = 0
 
-    init(useWinograd: Bool) {
-        self.useWinograd = useWinograd
+    init(algorithm: ConvolutionAlgorithm) {
+        self.algorithm = algorithm
     }
 
     var bufferCount: Int { inUse.count }
@@ -94,7 +94,7 @@ struct InferenceCompiler {
                     inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: conv.kernelSize,
                     stride: conv.stride, padding: conv.padding, weight: conv.weight.value.scalars,
                     bias: conv.bias?.value.scalars, scale: folded?.scale, shift: folded?.shift,
-                    relu: relu, useWinograd: useWinograd)
+                    relu: relu, algorithm: algorithm)
                 let (p, q) = fused.outputSize(current.shape[1], current.shape[2])
                 output = allocate([conv.outChannels, p, q])
                 steps.append(.convolution(fused, input: current.buffer, output: output.buffer, residual: add?.buffer,

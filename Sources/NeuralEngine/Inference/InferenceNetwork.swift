@@ -5,7 +5,7 @@ import Foundation
 /// Built once from a trained network (a snapshot: later changes to the network's
 /// weights are not seen). BatchNorm is folded into the convolutions, ReLU and residual
 /// additions are fused into them, weights are kept pre-folded and pre-transformed
-/// (Winograd F(2×2,3×3) for 3×3 stride-1 convolutions, if `winograd`), and activations
+/// (Winograd for 3×3 stride-1 convolutions, see `ConvolutionAlgorithm`), and activations
 /// live in a few buffers reused from call to call: a call allocates only when the batch
 /// is larger than any before, and for its result.
 ///
@@ -16,8 +16,8 @@ import Foundation
 /// concurrency, create one instance per worker.
 public final class InferenceNetwork: @unchecked Sendable {  // mutable state only under `lock`
     public let spec: ArchitectureSpec
-    /// Whether 3×3 stride-1 convolutions run as Winograd F(2×2, 3×3).
-    public let usesWinograd: Bool
+    /// How 3×3 stride-1 convolutions run.
+    public let algorithm: ConvolutionAlgorithm
     private let steps: [InferenceStep]
     private let inputBuffer: Int
     private let outputBuffer: Int
@@ -31,10 +31,14 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
     private var workspace: UnsafeMutablePointer<Float>?
     private var workspaceCapacity = 0
 
-    public init(_ network: Network, winograd: Bool = true) {
+    public convenience init(_ network: Network, winograd: Bool = true) {
+        self.init(network, algorithm: winograd ? .default : .im2col)
+    }
+
+    public init(_ network: Network, algorithm: ConvolutionAlgorithm) {
         spec = network.spec
-        usesWinograd = winograd
-        var compiler = InferenceCompiler(useWinograd: winograd)
+        self.algorithm = algorithm
+        var compiler = InferenceCompiler(algorithm: algorithm)
         let input = compiler.allocate([spec.inputChannels, spec.inputHeight, spec.inputWidth])
         let output = compiler.compile([network], input: input, pinned: [])
         steps = compiler.steps
@@ -67,6 +71,15 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
     public func logits(_ batch: Tensor) -> Tensor {
         precondition(batch.rank == 4 && Array(batch.shape.dropFirst()) == imageShape,
                      "InferenceNetwork: batch shape \(batch.shape) does not match \(imageShape)")
+        return withLockedBuffers(batch: batch) { run in
+            for step in steps { run(step) }
+        }.logits
+    }
+
+    /// Takes the lock, sizes the buffers, loads the batch, lets `body` run steps, and
+    /// reads the logits back.
+    private func withLockedBuffers<Result>(batch: Tensor,
+                                           _ body: ((InferenceStep) -> Void) -> Result) -> (logits: Tensor, result: Result) {
         let n = batch.shape[0]
         lock.lock()
         defer { lock.unlock() }
@@ -75,9 +88,9 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
             InferenceKernels.swapOuter(source.baseAddress!, buffers[inputBuffer], outer: n,
                                        middle: spec.inputChannels, inner: spec.inputHeight * spec.inputWidth)
         }
-        for step in steps { run(step, batch: n) }
-        let result = Array(UnsafeBufferPointer(start: buffers[outputBuffer], count: n * outputFeatures))
-        return Tensor(shape: [n, outputFeatures], scalars: result)
+        let result = body { self.run($0, batch: n) }
+        let logits = Array(UnsafeBufferPointer(start: buffers[outputBuffer], count: n * outputFeatures))
+        return (Tensor(shape: [n, outputFeatures], scalars: logits), result)
     }
 
     /// Grows buffers and scratch to hold `batch` images; never shrinks.
@@ -95,10 +108,10 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
         for case .convolution(let conv, _, _, _, let height, let width) in steps {
             needed = max(needed, conv.workspaceSize(batch: batch, height: height, width: width))
         }
-        if needed > workspaceCapacity {
+        if needed > workspaceCapacity || workspace == nil {
             workspace?.deallocate()
-            workspace = UnsafeMutablePointer<Float>.allocate(capacity: needed)
-            workspaceCapacity = needed
+            workspace = UnsafeMutablePointer<Float>.allocate(capacity: max(needed, 1))
+            workspaceCapacity = max(needed, 1)
         }
     }
 
@@ -106,7 +119,7 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
         switch step {
         case .convolution(let conv, let input, let output, let residual, let height, let width):
             conv.run(input: buffers[input], output: buffers[output], residual: residual.map { UnsafePointer(buffers[$0]) },
-                     batch: n, height: height, width: width, workspace: workspace ?? buffers[output])
+                     batch: n, height: height, width: width, workspace: workspace!)
         case .pool(let input, let output, let channels, let height, let width, let kernel, let stride, let padding, let max):
             InferenceKernels.pool(buffers[input], buffers[output], planes: channels * n, height: height, width: width,
                                   kernel: kernel, stride: stride, padding: padding, max: max)
@@ -149,6 +162,44 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
             } else {
                 output.update(from: source.baseAddress!, count: n * outCount)
             }
+        }
+    }
+}
+
+extension InferenceNetwork {
+    /// Runs one batch step by step and times each step (one run; take medians across calls).
+    public func profile(_ batch: Tensor) -> [InferenceStepTiming] {
+        precondition(batch.rank == 4 && Array(batch.shape.dropFirst()) == imageShape,
+                     "InferenceNetwork: batch shape \(batch.shape) does not match \(imageShape)")
+        return withLockedBuffers(batch: batch) { run in
+            steps.map { step -> InferenceStepTiming in
+                let start = DispatchTime.now().uptimeNanoseconds
+                run(step)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let (description, flops) = Self.describe(step, batch: batch.shape[0])
+                return InferenceStepTiming(description: description, flops: flops, seconds: seconds)
+            }
+        }.result
+    }
+
+    static func describe(_ step: InferenceStep, batch n: Int) -> (String, Int) {
+        switch step {
+        case .convolution(let conv, _, _, let residual, let height, let width):
+            let (p, q) = conv.outputSize(height, width)
+            let k = conv.kernelSize
+            let flops = 2 * conv.outChannels * conv.inChannels * k * k * p * q * n
+            let path = conv.winograd != nil ? "winograd" : conv.isPointwise ? "1×1 gemm" : "im2col+gemm"
+            return ("conv \(k)×\(k)/\(conv.stride) \(conv.inChannels)→\(conv.outChannels) \(height)×\(width) \(path)"
+                    + (residual != nil ? " +add" : "") + (conv.relu ? " +relu" : ""), flops)
+        case .pool(_, _, _, _, _, let kernel, let stride, _, let max):
+            return ("\(max ? "maxpool" : "avgpool") \(kernel)×\(kernel)/\(stride)", 0)
+        case .globalAveragePool: return ("global avg pool", 0)
+        case .flatten: return ("flatten", 0)
+        case .dense(let dense, _, _):
+            return ("dense \(dense.inFeatures)→\(dense.outFeatures)", 2 * dense.inFeatures * dense.outFeatures * n)
+        case .affine: return ("batchnorm (unfolded)", 0)
+        case .add(_, let other, _, _, _): return (other == nil ? "relu" : "add", 0)
+        case .fallback(let layer, _, _, _, _): return ("fallback \(type(of: layer))", 0)
         }
     }
 }

@@ -19,6 +19,11 @@ public enum ModelFile {
         let strings: [String: String]
         do throws(ModelFileError.Reason) {
             try checkFinite(tensors)
+            // A file whose metadata describes another network could never be loaded.
+            if let network = network as? Network, network.spec != metadata.architecture {
+                throw .invalidMetadata(key: ModelMetadata.Key.architecture, detail:
+                    "it describes \(metadata.architecture.preset ?? "a different network"), not the \(network.spec.preset ?? "network") being saved")
+            }
             guard metadata.labels.count == metadata.architecture.classCount else {
                 throw .invalidMetadata(key: ModelMetadata.Key.labels, detail:
                     "\(metadata.labels.count) labels for an architecture with \(metadata.architecture.classCount) classes")

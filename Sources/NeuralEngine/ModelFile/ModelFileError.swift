@@ -23,6 +23,8 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable, Equatabl
         case newerFormatVersion(found: Int, supported: Int)
         case nonFiniteValue(tensor: String, index: Int, value: Float)
         case architectureMismatch(missing: [String], unexpected: [String], wrongShapes: [String])
+        /// The metadata's architecture cannot be built (the builder's message).
+        case invalidArchitecture(String)
     }
 
     /// The path of the file concerned.
@@ -83,6 +85,8 @@ extension ModelFileError.Reason {
             if !unexpected.isEmpty { parts.append("unexpected \(Self.list(unexpected))") }
             if !wrongShapes.isEmpty { parts.append("wrong shape \(Self.list(wrongShapes))") }
             return "tensors do not match the architecture: " + parts.joined(separator: "; ")
+        case .invalidArchitecture(let detail):
+            return "the architecture in __metadata__ cannot be built: \(detail)"
         }
     }
 
