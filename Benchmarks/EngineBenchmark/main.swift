@@ -59,34 +59,50 @@ func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
-/// Median seconds of `reps` runs of `body`, after one warm-up run.
-func timeMedian(reps: Int, _ body: () -> Void) -> Double {
+/// Process CPU time (user + system, all threads), in seconds.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+/// Median wall-clock and CPU seconds of `reps` runs of `body`, after one warm-up run.
+/// On a loaded machine the wall time includes waiting for a core; the CPU time does not
+/// (with one thread it is what a dedicated core would take).
+func measure(reps: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
     body()
-    var times: [Double] = []
+    var walls: [Double] = [], cpus: [Double] = []
     for _ in 0..<reps {
+        let cpu = cpuSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        walls.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        cpus.append(cpuSeconds() - cpu)
     }
-    return median(times)
+    return (median(walls), median(cpus))
 }
+
+/// Median wall-clock seconds (see `measure`).
+func timeMedian(reps: Int, _ body: () -> Void) -> Double { measure(reps: reps, body).wall }
 
 func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
     var generator = SeededGenerator(seed: seed)
     return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in generator.nextUniform() * 2 - 1 })
 }
 
-/// GFLOP/s of C (M, N) = A (M, K) · B (K, N).
-func sgemmGFLOPS(m: Int, n: Int, k: Int, reps: Int) -> Double {
+/// GFLOP/s of C (M, N) = A (M, K) · B (K, N): per wall-clock second and per CPU second.
+func sgemmGFLOPS(m: Int, n: Int, k: Int, reps: Int) -> (wall: Double, cpu: Double) {
     let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
     var c = [Float](repeating: 0, count: m * n)
-    let seconds = timeMedian(reps: reps) {
+    let time = measure(reps: reps) {
         c.withUnsafeMutableBufferPointer { cp in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                         1, a, Int32(k), b, Int32(n), 0, cp.baseAddress, Int32(n))
         }
     }
-    return 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
+    let flops = 2 * Double(m) * Double(n) * Double(k)
+    return (flops / time.wall / 1e9, flops / time.cpu / 1e9)
 }
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
@@ -94,7 +110,7 @@ func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(
 /// Per-step medians at batch 8 for each convolution algorithm, runs interleaved so that
 /// load from other processes hits all alike.
 func layerComparison(_ options: Options) throws {
-    let algorithms = ConvolutionAlgorithm.allCases
+    let algorithms: [ConvolutionAlgorithm] = [.im2col, .winograd2x2, .winograd4x4, .automatic]
     for name in options.models {
         let small = name == "resnet20" || name == "resnet32" || name == "resnet56"
         let size = small ? 32 : 224
@@ -136,22 +152,23 @@ func run() throws {
     print("engine-benchmark  \(Date())  \(cores) cores  reps \(options.reps) (medians)")
     print("")
 
-    var sgemmPeak: [Int: Double] = [:]
-    print("| threads | sgemm 2048³ GFLOP/s | sgemm conv-shaped 256×2304×6272 GFLOP/s |")
+    print("OpenBLAS kernels: \(EngineThreads.blasCore ?? "unknown")")
+    print("")
+    print("| threads | sgemm 2048³ GFLOP/s (wall / per CPU-s) | conv-shaped 256×6272×2304 GFLOP/s (wall / per CPU-s) |")
     print("| ---: | ---: | ---: |")
     for threads in options.threads {
         EngineThreads.set(threads)
         let square = sgemmGFLOPS(m: 2048, n: 2048, k: 2048, reps: options.reps)
         let conv = sgemmGFLOPS(m: 256, n: 6272, k: 2304, reps: options.reps)
-        sgemmPeak[threads] = max(square, conv)
-        print("| \(threads) | \(format(square)) | \(format(conv)) |")
+        print("| \(threads) | \(format(square.wall)) / \(format(square.cpu)) | \(format(conv.wall)) / \(format(conv.cpu)) |")
     }
     print("")
 
-    print("Inference (InferenceNetwork: BN folded, ReLU fused; 3×3 stride-1 convolutions by \(ConvolutionAlgorithm.default.rawValue))")
+    print("Inference (InferenceNetwork: BN folded, ReLU fused; 3×3 stride-1 convolutions by \(ConvolutionAlgorithm.default.rawValue)).")
+    print("FLOPs are those of direct convolution; sgemm is re-measured beside each model (conv-shaped).")
     print("")
-    print("| model | input | threads | batch | ms / batch | images/s | GFLOP/s | sgemm GFLOP/s (same moment) | % of sgemm |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| model | input | threads | batch | wall ms | CPU ms | images/s (wall) | GFLOP/s (wall) | GFLOP/s per CPU-s | sgemm wall / per CPU-s | % of sgemm (wall) | % of sgemm (CPU) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     var winogradRows: [String] = []
     for name in options.models {
         let size = name == "resnet20" || name == "resnet32" || name == "resnet56" ? 32 : 224
@@ -162,23 +179,27 @@ func run() throws {
         for threads in options.threads {
             EngineThreads.set(threads)
             // Measured again next to the model: the machine is shared and its load drifts.
-            let sgemmNow = max(sgemmPeak[threads] ?? 0, 0) > 0 ? sgemmGFLOPS(m: 256, n: 6272, k: 2304, reps: options.reps) : .nan
+            let sgemm = sgemmGFLOPS(m: 256, n: 6272, k: 2304, reps: options.reps)
             for batch in options.batches {
                 let input = randomTensor(spec.inputShape(batchSize: batch), seed: UInt64(batch))
-                let seconds = timeMedian(reps: options.reps) { _ = fast.logits(input) }
-                let gflops = Double(spec.flopsPerImage) * Double(batch) / seconds / 1e9
-                print("| \(name) | \(size) | \(threads) | \(batch) | \(format(seconds * 1000, 2)) | \(format(Double(batch) / seconds)) "
-                      + "| \(format(gflops)) | \(format(sgemmNow)) | \(format(100 * gflops / sgemmNow, 0)) |")
+                let time = measure(reps: options.reps) { _ = fast.logits(input) }
+                let flops = Double(spec.flopsPerImage) * Double(batch)
+                let wallRate = flops / time.wall / 1e9, cpuRate = flops / time.cpu / 1e9
+                print("| \(name) | \(size) | \(threads) | \(batch) | \(format(time.wall * 1000, 1)) | \(format(time.cpu * 1000, 1)) "
+                      + "| \(format(Double(batch) / time.wall)) | \(format(wallRate)) | \(format(cpuRate)) "
+                      + "| \(format(sgemm.wall)) / \(format(sgemm.cpu)) | \(format(100 * wallRate / sgemm.wall, 0)) "
+                      + "| \(format(100 * cpuRate / sgemm.cpu, 0)) |")
                 if let direct, batch == 8 {
-                    let directSeconds = timeMedian(reps: options.reps) { _ = direct.logits(input) }
-                    winogradRows.append("| \(name) | \(size) | \(threads) | 8 | \(format(directSeconds * 1000, 2)) | \(format(seconds * 1000, 2)) | \(format(directSeconds / seconds, 2))× |")
+                    let directTime = measure(reps: options.reps) { _ = direct.logits(input) }
+                    winogradRows.append("| \(name) | \(size) | \(threads) | 8 | \(format(directTime.cpu * 1000, 1)) "
+                                        + "| \(format(time.cpu * 1000, 1)) | \(format(directTime.cpu / time.cpu, 2))× |")
                 }
             }
         }
     }
     if !winogradRows.isEmpty {
         print("")
-        print("| model | input | threads | batch | im2col+GEMM ms | with Winograd ms | speed-up |")
+        print("| model | input | threads | batch | im2col+GEMM CPU ms | \(ConvolutionAlgorithm.default.rawValue) CPU ms | speed-up |")
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         winogradRows.forEach { print($0) }
     }
@@ -187,8 +208,8 @@ func run() throws {
     print("")
     print("Training (forward + backward + SGD update, training-mode BatchNorm), \(options.trainSteps) timed steps")
     print("")
-    print("| model | input | threads | batch | s / step | images/s | GFLOP/s (3× forward) |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| model | input | threads | batch | wall s / step | CPU s / step | images/s (wall) | images per CPU-s | GFLOP/s per CPU-s (3× forward) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in options.models {
         let small = name == "resnet20" || name == "resnet32" || name == "resnet56"
         let size = small ? 32 : 224, batch = small ? 128 : 32
@@ -198,9 +219,9 @@ func run() throws {
         let labels = (0..<batch).map { $0 % 1000 }
         let parameters = network.namedParameters().filter { $0.parameter.isTrainable }.map(\.parameter)
         let loss = SoftmaxCrossEntropy()
-        for threads in options.threads.suffix(1) {   // the widest setting only: these steps are long
+        for threads in options.threads.prefix(1) {   // one setting only: these steps are long
             EngineThreads.set(threads)
-            let seconds = timeMedian(reps: options.trainSteps) {
+            let time = measure(reps: options.trainSteps) {
                 network.zeroGradients()
                 let (_, gradient) = loss.loss(logits: network.forward(input, training: true), labels: labels)
                 _ = network.backward(gradient)
@@ -211,8 +232,9 @@ func run() throws {
                     }
                 }
             }
-            let gflops = 3 * Double(spec.flopsPerImage) * Double(batch) / seconds / 1e9
-            print("| \(name) | \(size) | \(threads) | \(batch) | \(format(seconds, 2)) | \(format(Double(batch) / seconds)) | \(format(gflops)) |")
+            let gflops = 3 * Double(spec.flopsPerImage) * Double(batch) / time.cpu / 1e9
+            print("| \(name) | \(size) | \(threads) | \(batch) | \(format(time.wall, 2)) | \(format(time.cpu, 2)) "
+                  + "| \(format(Double(batch) / time.wall)) | \(format(Double(batch) / time.cpu)) | \(format(gflops)) |")
         }
     }
 }

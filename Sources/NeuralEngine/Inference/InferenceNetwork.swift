@@ -36,6 +36,7 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
     }
 
     public init(_ network: Network, algorithm: ConvolutionAlgorithm) {
+        EngineThreads.prepare()   // OpenBLAS kernel selection, before any GEMM of ours
         spec = network.spec
         self.algorithm = algorithm
         var compiler = InferenceCompiler(algorithm: algorithm)
