@@ -77,6 +77,16 @@ import Testing
         checkGradients(of: makeLayer(channels: 2), input: randomTensor([5, 2, 1, 1], seed: 5))
     }
 
+    @Test func largeBatchesTakeTheParallelPathAndStillMatchFiniteDifferences() {
+        // 8 channels × (4·32·32) values: statistics and the affine pass split across threads.
+        // With 32k outputs per channel, Float rounding of the forward pass puts ~1e-3 of noise
+        // on each difference quotient, hence the wider step and tolerance than the small
+        // checks above, which pin the formula down.
+        let layer = makeLayer(channels: 8)
+        checkGradients(of: layer, input: randomTensor([4, 8, 32, 32], seed: 8, scale: 2), step: 0.1,
+                       absoluteTolerance: 2e-3, relativeTolerance: 1e-2, probes: 10)
+    }
+
     @Test func evaluationInputGradientScalesByGammaOverSigma() {
         let layer = makeLayer(channels: 2)
         layer.runningVariance.value = Tensor(shape: [2], scalars: [4, 0.25])

@@ -64,6 +64,22 @@ import Testing
         checkGradients(of: layer, input: randomTensor(c.shape, seed: 5))
     }
 
+    @Test("convolutions large enough to split across threads match the oracle and finite differences",
+          arguments: [Case(channels: 8, filters: 8, kernel: 3, stride: 1, padding: 1, bias: true, shape: [4, 8, 32, 32]),
+                      Case(channels: 8, filters: 6, kernel: 3, stride: 2, padding: 1, bias: false, shape: [4, 8, 32, 32])])
+    func parallelPathsMatchOracle(_ c: Case) {
+        let layer = makeLayer(c)
+        let input = randomTensor(c.shape, seed: 12)
+        // Above the per-task work threshold: im2col, col2im and the scatter run in parallel
+        // whenever EngineThreads.count > 1 (the default on a multi-core machine).
+        let g = layer.geometry(for: c.shape)
+        #expect(c.shape[0] * c.channels / chunkSize(forItemCost: 9 * g.outputPlane) >= 2)
+        let expected = directConvolution2D(input: input, weight: layer.weight.value,
+                                           bias: layer.bias?.value, stride: c.stride, padding: c.padding)
+        #expect(maxAbsoluteDifference(layer.forward(input, training: false), expected) < 1e-4)
+        checkGradients(of: layer, input: input, probes: 30)
+    }
+
     @Test func weightsFollowHeNormalInitialisationAndBiasStartsAtZero() {
         var generator = SeededGenerator(seed: 11)
         let layer = Conv2D(inChannels: 32, outChannels: 64, kernelSize: 3, generator: &generator)
