@@ -86,6 +86,19 @@ import Testing
         }
     }
 
+    @Test func automaticUsesWinogradOnlyOnWideConvolutions() throws {
+        #expect(ConvolutionAlgorithm.automatic.winogradTile(inChannels: 16, outChannels: 16) == 0)
+        #expect(ConvolutionAlgorithm.automatic.winogradTile(inChannels: 64, outChannels: 64) == 4)
+        #expect(ConvolutionAlgorithm.im2col.winogradTile(inChannels: 512, outChannels: 512) == 0)
+        let spec = try ArchitectureSpec.preset("resnet20", inputSize: 16, channels: 3, classes: 3)
+        let paths = InferenceNetwork(try buildNetwork(spec, seed: 1))
+            .profile(ArchitectureTestSupport.randomTensor(spec.inputShape(batchSize: 1), seed: 2))
+            .map(\.description).filter { $0.hasPrefix("conv 3×3/1") }
+        // The stem and stage 1 (16 channels) by im2col; stages 2 and 3 less their first, strided, convolution.
+        #expect(paths.filter { $0.contains("winograd") }.count == 10)
+        #expect(paths.filter { $0.contains("16→16") && $0.contains("winograd") }.isEmpty)
+    }
+
     @Test func checkedLogitsRefusesWrongShapesAndNonFiniteInput() throws {
         let spec = try ArchitectureSpec.preset("resnet20", inputSize: 8, channels: 1, classes: 3)
         let fast = InferenceNetwork(try buildNetwork(spec, seed: 1))

@@ -16,10 +16,11 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
 
     public static let `default`: ConvolutionAlgorithm = .automatic
 
-    /// Measured on resnet18@224, batch 8, one thread (BENCHMARKS.md): F(4×4) beat im2col by
-    /// 15–30% at 128, 256 and 512 channels and tied at 64; with 16–64 channels (resnet20)
-    /// im2col was 1.5× faster, the scalar tile transforms then outweighing the GEMM savings.
-    public static let automaticWinogradChannels = 128
+    /// Measured at batch 8, one thread (BENCHMARKS.md, "Convolution algorithms"): F(4×4) with
+    /// its transforms on eight tiles at a time took 25–60% less time than im2col + GEMM at
+    /// 32–512 channels, tied at 64 channels on 56×56 maps, and gained nothing at 16 channels,
+    /// where its 36 GEMMs are too thin to pay for the transforms.
+    public static let automaticWinogradChannels = 32
 
     /// The Winograd output tile for a 3×3 stride-1 convolution (0: im2col + GEMM).
     func winogradTile(inChannels: Int, outChannels: Int) -> Int {
