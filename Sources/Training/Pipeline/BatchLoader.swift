@@ -1,13 +1,6 @@
 import Foundation
 import NeuralEngine
 
-/// A batch ready for the engine, with the dataset indices it holds.
-public struct Batch: Sendable {
-    public var images: Tensor
-    public var labels: [Int]
-    public var indices: [Int]
-}
-
 /// Decodes, augments and normalises batches on background threads while the
 /// engine trains, keeping at most `prefetch` ready batches (a bounded queue, so
 /// memory stays flat however fast decoding runs).
@@ -116,11 +109,4 @@ public final class BatchLoader: Sendable {
         }
         stream.finish()
     }
-}
-
-/// Workers write disjoint elements (position ≡ worker mod workerCount) of one
-/// array, and the producer reads it only after `concurrentPerform` returns.
-final class UnsafeSendableBox<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
 }
