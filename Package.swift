@@ -101,6 +101,10 @@ let package = Package(
             name: "layer-benchmark",
             dependencies: ["NeuralEngine", "CBLAS"],
             path: "Benchmarks/LayerBenchmark"),
+        .executableTarget(
+            name: "serving-make-model",
+            dependencies: ["NeuralEngine"],
+            path: "Benchmarks/Serving/MakeModel"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
