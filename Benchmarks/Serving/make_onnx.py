@@ -127,6 +127,8 @@ graph = helper.make_graph(
     [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", classes])],
     initializers)
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+# The newest onnx writes an IR version older onnxruntime releases refuse; opset 17 needs only IR 8.
+model.ir_version = 8
 model.metadata_props.append(onnx.StringStringEntryProto(key="labels", value=meta["labels"]))
 model.metadata_props.append(onnx.StringStringEntryProto(key="preprocessing", value=meta["preprocessing"]))
 onnx.checker.check_model(model)

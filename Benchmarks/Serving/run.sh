@@ -49,7 +49,7 @@ base_port=18432
 "$bin/classifier-server" --config /dev/null --host 127.0.0.1 --port "$ours_port" --model "$model" \
     --log-level warning --queue-capacity 256 ${SERVER_FLAGS:-} &
 pids+=($!)
-python3 Benchmarks/Serving/baseline_server.py "$work/model.onnx" "$base_port" 2 2>/dev/null &
+python3 Benchmarks/Serving/baseline_server.py "$work/model.onnx" "$base_port" 2 2>"$work/baseline.log" &
 pids+=($!)
 for port in "$ours_port" "$base_port"; do
     for _ in $(seq 1 200); do
