@@ -2,7 +2,7 @@
 //   GET  /hello   → 13 bytes of text
 //   POST /upload  → reads the whole body, answers its length as JSON
 // Usage: http-benchmark [port] (default 8089). Exits 0 on SIGTERM/SIGINT after a
-// graceful shutdown; prints "listening on PORT" and its RSS on request.
+// graceful shutdown; prints "listening on PORT".
 import Foundation
 import HTTPKit
 import Logging
@@ -12,12 +12,6 @@ var router = Router()
 router.get("/hello") { _ in .text("Hello, world!") }
 router.post("/upload") { request in
     .json(bytes: Array("{\"received\":\(request.body.count)}".utf8))
-}
-router.get("/rss") { _ in
-    // VmRSS from /proc/self/status, for measuring memory before and after load.
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: ?"
-    return .text(String(line) + "\n")
 }
 
 var logger = Logger(label: "http-benchmark")

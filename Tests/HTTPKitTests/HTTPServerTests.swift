@@ -119,17 +119,21 @@ import Testing
         let client = try RawClient(port: server.port)
         let start = Date()
         try client.send("GET /hello HTTP/1.1\r\n")
-        var closedEarly = false
-        // Trickle one header byte every 100 ms: each byte must not extend the deadline.
-        for byte in "X-Slow: aaaaaaaaaaaaaaaaaaaa".utf8 {
-            do { try client.send([byte]) } catch { closedEarly = true; break }
-            try await Task.sleep(for: .milliseconds(100))
-            if Date().timeIntervalSince(start) > 1.5 { break }
+        // Trickle a header byte every 100 ms for 5 s: if each byte extended the
+        // deadline, no answer would come before the trickle ends.
+        let trickle = Task {
+            try? await offPool {
+                for byte in "X-Slow: \(String(repeating: "a", count: 42))".utf8 {
+                    try client.send([byte])
+                    usleep(100_000)
+                }
+            }
         }
-        _ = closedEarly
         let raw = try await client.readToEnd()
+        let elapsed = Date().timeIntervalSince(start)
+        trickle.cancel()
         #expect(raw.hasPrefix("HTTP/1.1 408 "))
-        #expect(Date().timeIntervalSince(start) < 3)
+        #expect(elapsed < 4.5, "answered after \(elapsed) s")
         await server.stop()
     }
 

@@ -21,36 +21,3 @@ extension HTTPMetricsRecorder {
     public func connectionClosed() {}
     public func connectionRejected() {}
 }
-
-/// What is known about one request when it completes.
-public struct HTTPRequestMetrics: Sendable {
-    public var method: HTTPMethod
-    /// The matched route pattern ("/classify"), or "unmatched": bounded
-    /// cardinality for labels, unlike the raw path.
-    public var route: String
-    public var status: Int
-    public var duration: Duration
-    public var requestBodyBytes: Int
-    /// nil for streamed responses.
-    public var responseBodyBytes: Int?
-}
-
-/// Reports every request to a recorder.
-public struct MetricsMiddleware: HTTPMiddleware {
-    public let recorder: any HTTPMetricsRecorder
-
-    public init(recorder: any HTTPMetricsRecorder) {
-        self.recorder = recorder
-    }
-
-    public func handle(_ request: HTTPRequest, next: HTTPResponder) async throws -> HTTPResponse {
-        let start = ContinuousClock.now
-        let response = await next(request)
-        recorder.requestCompleted(
-            HTTPRequestMetrics(
-                method: request.method, route: response.routePattern ?? "unmatched", status: response.status.code,
-                duration: ContinuousClock.now - start, requestBodyBytes: request.body.count,
-                responseBodyBytes: response.body.count))
-        return response
-    }
-}

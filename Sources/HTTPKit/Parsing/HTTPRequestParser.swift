@@ -69,7 +69,7 @@ public struct HTTPRequestParser: Sendable {
     /// Drops consumed bytes once they are worth moving.
     private mutating func compact() {
         if position == buffer.count {
-            buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 64 * 1024)
             position = 0
         } else if position >= 16 * 1024 && position * 2 >= buffer.count {
             buffer.removeSubrange(0..<position)

@@ -14,16 +14,3 @@ public protocol HTTPHandler: Sendable {
 extension HTTPHandler {
     public func checkExpectation(_ head: HTTPRequest) throws(HTTPError) {}
 }
-
-/// A handler made from a closure.
-public struct ClosureHandler: HTTPHandler {
-    let body: @Sendable (HTTPRequest) async throws -> HTTPResponse
-
-    public init(_ body: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse) {
-        self.body = body
-    }
-
-    public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await body(request)
-    }
-}

@@ -80,8 +80,11 @@ public final class HTTPServer: Sendable {
         while let result = Socket.accept(listener) {
             guard case .success(let (fd, peer)) = result else {
                 if case .failure(let error) = result {
-                    // EMFILE and friends: leave the rest in the backlog for now.
-                    logger.warning("accept failed", metadata: ["error": "\(error)"])
+                    if error.errno == ECONNABORTED || error.errno == EINTR { continue }
+                    // Out of descriptors or memory: the listening socket stays
+                    // readable, so pause accepting briefly instead of spinning.
+                    logger.warning("accept failed; pausing accepts for 100 ms", metadata: ["error": "\(error)"])
+                    pauseAccepting()
                 }
                 return
             }
@@ -102,6 +105,12 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    private func pauseAccepting() {
+        guard let source = state.withLock({ $0.acceptSource }).map(SendableReadSource.init) else { return }
+        source.source.suspend()
+        acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { source.resume() }
+    }
+
     /// Over the connection limit (or shutting down): 503 and close, instead of
     /// leaving the client to wait in a growing kernel queue.
     private func reject(_ fd: Int32) {
@@ -114,7 +123,7 @@ public final class HTTPServer: Sendable {
         Glibc.shutdown(fd, Int32(SHUT_WR))
         // Linger briefly, so request bytes already sent do not turn the close
         // into a reset that destroys the 503 (RFC 9112 §9.6).
-        let source = SendableSource(DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue))
+        let source = SendableReadSource(DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue))
         let deadline = DispatchTime.now() + .seconds(1)
         source.setEventHandler {
             var scratch = [UInt8](repeating: 0, count: 4096)
@@ -153,13 +162,13 @@ public final class HTTPServer: Sendable {
         if let acceptSource {
             // Stop accepting, and wait until the listening socket is really
             // closed: new clients are then refused by the kernel.
-            let source = SendableAcceptSource(acceptSource)
+            let source = SendableReadSource(acceptSource)
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                source.source.setCancelHandler {
+                source.setCancelHandler {
                     close(listener)
                     continuation.resume()
                 }
-                source.source.cancel()
+                source.cancel()
             }
         }
         logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
@@ -203,22 +212,4 @@ public final class HTTPServer: Sendable {
         await shutdown(gracePeriod: gracePeriod)
         return received
     }
-}
-
-/// A read source captured by its own handlers. `@unchecked Sendable`: Dispatch
-/// sources are thread-safe objects; the type is just not annotated.
-final class SendableSource: @unchecked Sendable {
-    let source: any DispatchSourceRead
-    init(_ source: any DispatchSourceRead) { self.source = source }
-    func setEventHandler(_ handler: @escaping @Sendable () -> Void) { source.setEventHandler(handler: handler) }
-    func setCancelHandler(_ handler: @escaping @Sendable () -> Void) { source.setCancelHandler(handler: handler) }
-    func resume() { source.resume() }
-    func cancel() { source.cancel() }
-}
-
-/// `@unchecked Sendable`: Dispatch sources are thread-safe; the protocol is
-/// just not annotated.
-struct SendableAcceptSource: @unchecked Sendable {
-    let source: any DispatchSourceRead
-    init(_ source: any DispatchSourceRead) { self.source = source }
 }

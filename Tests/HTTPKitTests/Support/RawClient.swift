@@ -15,7 +15,9 @@ final class RawClient: @unchecked Sendable {
         let description: String
     }
 
-    init(port: Int, host: String = "127.0.0.1", timeout: Double = 5) throws {
+    /// The timeout only bounds failing tests; it is long because the shared CI
+    /// machine can stall a process for seconds.
+    init(port: Int, host: String = "127.0.0.1", timeout: Double = 15) throws {
         let isV6 = host.contains(":")
         fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }

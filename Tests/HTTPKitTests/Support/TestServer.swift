@@ -7,6 +7,8 @@ import Synchronization
 struct TestServer {
     let server: HTTPServer
     let metrics: RecordingMetrics
+    /// Holds `GET /gate` requests until opened.
+    let gate: Gate
     var port: Int { server.port }
     var base: String { "http://127.0.0.1:\(port)" }
 
@@ -18,19 +20,24 @@ struct TestServer {
         configuration.ioQueueCount = 2
         configure(&configuration)
         let metrics = RecordingMetrics()
+        let gate = Gate()
         var logger = Logger(label: "HTTPKitTests")
         logger.logLevel = .critical
         let server = HTTPServer(
-            configuration: configuration, handler: testRouter(), middleware: [MetricsMiddleware(recorder: metrics)],
+            configuration: configuration, handler: testRouter(gate: gate), middleware: [MetricsMiddleware(recorder: metrics)],
             metrics: metrics, logger: logger)
         try server.start()
-        return TestServer(server: server, metrics: metrics)
+        return TestServer(server: server, metrics: metrics, gate: gate)
     }
 
     func stop() async { await server.shutdown(gracePeriod: .seconds(2)) }
 
-    static func testRouter() -> Router {
+    static func testRouter(gate: Gate) -> Router {
         var router = Router()
+        router.get("/gate") { _ in
+            await gate.wait()
+            return .text("opened")
+        }
         router.get("/hello") { _ in .text("hi") }
         router.post("/echo") { request in
             HTTPResponse(status: .ok, contentType: request.headers["Content-Type"] ?? "application/octet-stream", body: request.body)
@@ -70,6 +77,30 @@ struct TestServer {
             return .stream(contentType: "text/plain", stream)
         }
         return router
+    }
+}
+
+/// A latch handlers wait on, so tests control exactly when a request finishes.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private(set) var waitingCount = 0
+
+    func wait() async {
+        guard !isOpen else { return }
+        waitingCount += 1
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        waiters.forEach { $0.resume() }
+        waiters = []
+    }
+
+    /// Polls until `count` requests are waiting.
+    func untilWaiting(_ count: Int) async throws {
+        while waitingCount < count { try await Task.sleep(for: .milliseconds(10)) }
     }
 }
 

@@ -1,0 +1,26 @@
+/// Connection timeouts. A slow client is disconnected, with 408 when a
+/// request was in progress (RFC 9110 §15.5.9).
+public struct HTTPTimeouts: Sendable, Equatable {
+    /// From the first byte of a request (or the accept) to the end of its head:
+    /// a total deadline, not an idle one, so slowloris trickling cannot extend it.
+    public var headerRead: Duration = .seconds(10)
+    /// Longest pause between body bytes.
+    public var bodyIdle: Duration = .seconds(30)
+    /// How long an idle persistent connection is kept (RFC 9112 §9.5).
+    public var keepAliveIdle: Duration = .seconds(15)
+    /// Longest time a pending write may make no progress.
+    public var write: Duration = .seconds(30)
+    /// How long to read and discard after answering with an error, so the
+    /// client sees the response instead of a reset (RFC 9112 §9.6).
+    public var lingerOnClose: Duration = .seconds(2)
+
+    public init(
+        headerRead: Duration = .seconds(10), bodyIdle: Duration = .seconds(30),
+        keepAliveIdle: Duration = .seconds(15), write: Duration = .seconds(30)
+    ) {
+        self.headerRead = headerRead
+        self.bodyIdle = bodyIdle
+        self.keepAliveIdle = keepAliveIdle
+        self.write = write
+    }
+}
