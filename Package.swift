@@ -109,12 +109,22 @@ let package = Package(
             dependencies: ["HTTPKit", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HTTPBenchmark",
             exclude: ["run.sh", "upload.lua"]),
+        .executableTarget(
+            name: "layer-benchmark",
+            dependencies: ["NeuralEngine", "CBLAS"],
+            path: "Benchmarks/LayerBenchmark"),
+        .executableTarget(
+            name: "serving-make-model",
+            dependencies: ["NeuralEngine"],
+            path: "Benchmarks/Serving/MakeModel"),
 
         // MARK: Tests (mirror the sources)
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
         .testTarget(name: "ImageKitTests", dependencies: ["ImageKit"]),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
-        .testTarget(name: "ClassifierServiceTests", dependencies: ["ClassifierService", "NeuralEngine", "ImageKit", "HTTPKit"]),
+        .testTarget(
+            name: "ClassifierServiceTests", dependencies: ["ClassifierService", "NeuralEngine", "ImageKit", "HTTPKit"],
+            exclude: ["Scripts"]),
     ]
 )

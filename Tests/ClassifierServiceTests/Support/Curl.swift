@@ -69,28 +69,28 @@ struct Curl {
     }
 
     /// Runs curl with `arguments` (the URL included) and returns the final response.
-    static func run(_ arguments: [String], timeout: Double = 60) throws -> Response {
+    static func runSync(_ arguments: [String], timeout: Double = 60) throws -> Response {
         try start(arguments, timeout: timeout).finish()
     }
 
     /// Starts every request at once (separate processes, so truly concurrent), then collects them.
-    static func concurrently(_ requests: [[String]]) throws -> [Result<Response, CurlFailure>] {
+    static func concurrentlySync(_ requests: [[String]]) throws -> [Result<Response, CurlFailure>] {
         let running = try requests.map { try start($0) }
         return running.map { request in
             Result { try request.finish() }.mapError { $0 as? CurlFailure ?? CurlFailure(exitCode: -1, message: "\($0)") }
         }
     }
 
-    static func get(_ url: String) throws -> Response { try run([url]) }
+    static func getSync(_ url: String) throws -> Response { try runSync([url]) }
 
     /// `curl -F image=@file` (multipart/form-data).
-    static func upload(_ file: URL, to url: String, field: String = "image", type: String? = nil) throws -> Response {
-        try run(["-F", "\(field)=@\(file.path)" + (type.map { ";type=\($0)" } ?? ""), url])
+    static func uploadSync(_ file: URL, to url: String, field: String = "image", type: String? = nil) throws -> Response {
+        try runSync(["-F", "\(field)=@\(file.path)" + (type.map { ";type=\($0)" } ?? ""), url])
     }
 
     /// `curl --data-binary @file -H 'Content-Type: …'`.
-    static func post(_ file: URL, to url: String, contentType: String) throws -> Response {
-        try run(["--data-binary", "@\(file.path)", "-H", "Content-Type: \(contentType)", url])
+    static func postSync(_ file: URL, to url: String, contentType: String) throws -> Response {
+        try runSync(["--data-binary", "@\(file.path)", "-H", "Content-Type: \(contentType)", url])
     }
 }
 
@@ -99,4 +99,27 @@ struct CurlFailure: Error, CustomStringConvertible {
     let exitCode: Int32
     let message: String
     var description: String { message }
+}
+
+/// The same requests for async tests. curl runs and is waited for on a Dispatch
+/// thread, never on the Swift concurrency pool, because an in-process server
+/// answers on that pool: blocking it from a test would starve the server.
+extension Curl {
+    static func run(_ arguments: [String], timeout: Double = 60) async throws -> Response {
+        try await offPool { try Curl.runSync(arguments, timeout: timeout) }
+    }
+
+    static func get(_ url: String) async throws -> Response { try await run([url]) }
+
+    static func upload(_ file: URL, to url: String, field: String = "image", type: String? = nil) async throws -> Response {
+        try await offPool { try Curl.uploadSync(file, to: url, field: field, type: type) }
+    }
+
+    static func post(_ file: URL, to url: String, contentType: String) async throws -> Response {
+        try await offPool { try Curl.postSync(file, to: url, contentType: contentType) }
+    }
+
+    static func concurrently(_ requests: [[String]]) async throws -> [Result<Response, CurlFailure>] {
+        try await offPool { try Curl.concurrentlySync(requests) }
+    }
 }

@@ -100,6 +100,10 @@ enum GeneratedImages {
         let names = ["rgb.jpg", "progressive.jpg", "gray.png", "alpha.png", "tiny.png", "anim.gif", "huge.png", "truncated.jpg"]
         return Dictionary(uniqueKeysWithValues: names.map { ($0, directory.appendingPathComponent($0)) })
     }
+
+    static func makeAsync(in directory: URL) async throws -> [String: URL] {
+        try await offPool { try make(in: directory) }
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -49,8 +49,8 @@ final class TestServer: @unchecked Sendable {
 
     /// Waits until a model is loaded; throws if none loads in time.
     @discardableResult
-    func waitUntilReady(timeout: Double = 60) throws -> String {
-        guard eventually(timeout: timeout, { service.isReady }), let version = service.store.snapshot?.version else {
+    func waitUntilReady(timeout: Double = 60) async throws -> String {
+        guard await eventuallyAsync(timeout: timeout, { service.isReady }), let version = service.store.snapshot?.version else {
             throw TestFailure("no model loaded: \(service.store.lastAttempt?.error ?? "no attempt")")
         }
         return version
