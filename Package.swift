@@ -110,10 +110,6 @@ let package = Package(
             path: "Benchmarks/HTTPBenchmark",
             exclude: ["run.sh", "upload.lua"]),
         .executableTarget(
-            name: "layer-benchmark",
-            dependencies: ["NeuralEngine", "CBLAS"],
-            path: "Benchmarks/LayerBenchmark"),
-        .executableTarget(
             name: "serving-make-model",
             dependencies: ["NeuralEngine"],
             path: "Benchmarks/Serving/MakeModel"),
