@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything the build, the server and the tests need on a fresh
 # Debian 12 machine that already has the Swift toolchain. Safe to run again.
+#
+#   scripts/setup.sh            everything: build, run and test
+#   scripts/setup.sh --runtime  only what building and running the server needs
 set -euo pipefail
+
+runtime_only=false
+[ "${1:-}" = "--runtime" ] && runtime_only=true
 
 apt_packages=(
     # build and run
     libopenblas-dev libjpeg-dev libpng-dev zlib1g-dev
+)
+$runtime_only || apt_packages+=(
     # tests: real clients, a real proxy, the Fashion-MNIST data, reference decoders
     curl nginx wrk dataset-fashion-mnist libjpeg-turbo-progs python3 python3-pip
     # the server's web page test: headless Chromium driven by Selenium
@@ -22,6 +30,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+$runtime_only && exit 0
 
 # Python packages used only as independent test oracles (safetensors, Pillow, …).
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func theDocumentedConfigurationTableIsCurrent() throws {
-        let text = try String(contentsOf: TestData.packageRoot.appendingPathComponent("docs/server.md"), encoding: .utf8)
+        let text = try String(contentsOf: TestData.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(text.contains(SettingsReport.markdownTable()))
     }
 }
