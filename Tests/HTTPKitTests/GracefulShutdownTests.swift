@@ -39,6 +39,63 @@ import Testing
         await server.gate.open()
     }
 
+    // The classifier server lost uploads sent as SIGTERM arrived: connections
+    // still in the listen backlog, or accepted with their request unread in the
+    // socket buffer, were closed unanswered. Every request sent before shutdown
+    // starts must get its response.
+    @Test func requestsSentJustBeforeShutdownAreAnsweredNotDropped() async throws {
+        let server = try TestServer.start()
+        // Keep-alive connections that already served a request and now send another...
+        var clients: [RawClient] = []
+        for _ in 0..<8 {
+            let client = try RawClient(port: server.port)
+            try client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().status == 200)
+            clients.append(client)
+        }
+        // ...and new ones, some possibly not yet accepted when shutdown starts.
+        for _ in 0..<16 { clients.append(try RawClient(port: server.port)) }
+        for client in clients {
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        }
+        let shutdown = Task { await server.server.shutdown(gracePeriod: .seconds(30)) }
+        var failures: [String] = []
+        for (index, client) in clients.enumerated() {
+            do {
+                let response = try await client.readResponse()
+                // One answered before shutdown began may say keep-alive; the
+                // connection is closed afterwards either way (checked below).
+                if response.status != 200 || response.text != "hello" {
+                    failures.append("connection \(index): \(response.head)")
+                }
+            } catch {
+                failures.append("connection \(index): \(error)")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of \(clients.count) unanswered: \(failures)")
+        for client in clients { #expect(await client.isClosedByServer()) }
+        await shutdown.value
+    }
+
+    @Test func aRequestArrivingSoonAfterShutdownOnANewConnectionIsAnswered() async throws {
+        let server = try TestServer.start { $0.timeouts.firstRequestOnShutdown = .seconds(2) }
+        let late = try RawClient(port: server.port)
+        let silent = try RawClient(port: server.port)
+        let start = ContinuousClock.now
+        let shutdown = Task { await server.server.shutdown(gracePeriod: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(100))
+        try late.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try await late.readResponse()
+        #expect(response.status == 200 && response.text == "hi")
+        #expect(response.header("Connection") == "close")
+        #expect(await late.isClosedByServer())
+        // One that never sends is closed when the short wait ends, not held
+        // for the whole grace period.
+        #expect(await silent.isClosedByServer())
+        await shutdown.value
+        #expect(ContinuousClock.now - start < .seconds(15))
+    }
+
     // SIGWINCH, because its default action is to do nothing: the waiter puts the
     // default back after the first signal, and a late or repeated delivery of a
     // terminating signal would end the whole test process.

@@ -77,6 +77,7 @@ extension HTTPConnection {
             case .keepAlive: timeouts.keepAliveIdle
             case .write: timeouts.write
             case .linger: timeouts.lingerOnClose
+            case .firstRequest: timeouts.firstRequestOnShutdown
             }
         if let interval {
             timer.schedule(deadline: .now() + interval.dispatchInterval)
@@ -104,7 +105,7 @@ extension HTTPConnection {
                     HTTPError(.requestTimeout, code: "request_timeout", message: "the request was not received in time"),
                     version: .http1_1)
             }
-        case .keepAlive, .linger:
+        case .keepAlive, .linger, .firstRequest:
             abort()
         case .write:
             server.logger.debug("write timed out", metadata: ["peer": "\(peer?.description ?? "-")"])
@@ -163,13 +164,24 @@ extension HTTPConnection {
         server.connectionDidClose(self)
     }
 
-    /// Server shutdown: an idle connection closes now; a busy one after its
-    /// current response, which carries `Connection: close`.
+    /// Server shutdown: no new requests after the current one, whose response
+    /// carries `Connection: close`. A connection with nothing to answer closes
+    /// now, unless request bytes already wait in the socket buffer (their read
+    /// event is not handled yet) or it is new and its first request may still
+    /// be on the wire: those were sent before the client could know of the
+    /// shutdown, so they are read and answered within the grace period.
     func beginDraining() {
         guard !closed else { return }
         draining = true
         // A lingering connection has already sent its last byte.
-        if lingering || (!inFlight && parser.phase == .idle && outboundOffset == outbound.count) {
+        if lingering { return abort() }
+        guard !inFlight, parser.phase == .idle, outboundOffset == outbound.count else { return }
+        switch Socket.pendingInput(fd) {
+        case .data:
+            onReadable()
+        case .nothing where !receivedAny && !peerFinished:
+            if timerKind != .firstRequest { arm(.firstRequest) }
+        case .nothing, .closed:
             abort()
         }
     }

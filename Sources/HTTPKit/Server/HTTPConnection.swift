@@ -14,7 +14,7 @@ import Darwin
 /// serial queue on which all source handlers, the timer and the completions
 /// of handler tasks run.
 final class HTTPConnection: @unchecked Sendable {
-    enum TimerKind { case none, header, body, keepAlive, write, linger }
+    enum TimerKind { case none, header, body, keepAlive, write, linger, firstRequest }
 
     let fd: Int32
     let peer: IPAddress?
@@ -39,6 +39,8 @@ final class HTTPConnection: @unchecked Sendable {
     var closeWhenFlushed = false
     /// The client shut down its sending side (read returned 0).
     var peerFinished = false
+    /// Some request byte has arrived since the accept.
+    var receivedAny = false
     /// The server is shutting down: no new requests after the current one.
     var draining = false
     /// Output is done; reading and discarding until the client closes.
@@ -96,6 +98,7 @@ final class HTTPConnection: @unchecked Sendable {
                 let count = read(fd, scratch.baseAddress, scratch.count)
                 if count > 0 {
                     parser.append(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+                    receivedAny = true
                     received += count
                     if count < scratch.count { break }
                 } else if count == 0 {

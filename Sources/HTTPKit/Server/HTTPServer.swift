@@ -89,7 +89,11 @@ public final class HTTPServer: Sendable {
                 return
             }
             let connection: HTTPConnection? = state.withLock { state in
-                guard state.phase == .running, state.connections.count < configuration.maxConnections else { return nil }
+                // While shutting down, the listener is open only until the
+                // final sweep in `shutdown`; what it accepts is drained.
+                guard state.phase == .running || state.phase == .shuttingDown,
+                    state.connections.count < configuration.maxConnections
+                else { return nil }
                 let queue = ioQueues[state.nextQueue % ioQueues.count]
                 state.nextQueue &+= 1
                 let connection = HTTPConnection(fd: fd, peer: peer, queue: queue, server: self)
@@ -149,28 +153,34 @@ public final class HTTPServer: Sendable {
     }
 
     /// Graceful shutdown: stop accepting, close idle keep-alive connections,
+    /// answer requests already sent (see `HTTPConnection.beginDraining`),
     /// let in-flight requests finish (their responses carry
     /// `Connection: close`) for up to `gracePeriod`, then close the rest.
     /// Returns when every connection is closed. Safe to call more than once.
     public func shutdown(gracePeriod: Duration? = nil) async {
         let grace = gracePeriod ?? configuration.shutdownGracePeriod
-        let (connections, acceptSource, listener): ([HTTPConnection], (any DispatchSourceRead)?, Int32) = state.withLock { state in
+        let (acceptSource, listener): ((any DispatchSourceRead)?, Int32) = state.withLock { state in
             defer { state.acceptSource = nil }
             if state.phase == .running || state.phase == .idle { state.phase = .shuttingDown }
-            return (Array(state.connections.values), state.acceptSource, state.listener)
+            return (state.acceptSource, state.listener)
         }
         if let acceptSource {
             // Stop accepting, and wait until the listening socket is really
-            // closed: new clients are then refused by the kernel.
+            // closed: new clients are then refused by the kernel. Connections
+            // the kernel completed before that are accepted first and drained:
+            // closing the listener would reset them, losing requests their
+            // clients have already sent.
             let source = SendableReadSource(acceptSource)
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                source.setCancelHandler {
+                source.setCancelHandler { [self] in
+                    acceptPending(listener)
                     close(listener)
                     continuation.resume()
                 }
                 source.cancel()
             }
         }
+        let connections = state.withLock { Array($0.connections.values) }
         logger.info("shutting down", metadata: ["connections": "\(connections.count)"])
         for connection in connections {
             connection.queue.async { connection.beginDraining() }

@@ -13,6 +13,12 @@ public struct HTTPTimeouts: Sendable, Equatable {
     /// How long to read and discard after answering with an error, so the
     /// client sees the response instead of a reset (RFC 9112 §9.6).
     public var lingerOnClose: Duration = .seconds(2)
+    /// How long shutdown waits for the first request on a connection that was
+    /// accepted but has received nothing yet: its client has connected and
+    /// may have a request on the wire, which must not meet a closed socket.
+    /// Idle keep-alive connections are closed at once instead (their clients
+    /// retry, RFC 9112 §9.3.1).
+    public var firstRequestOnShutdown: Duration = .milliseconds(500)
 
     public init(
         headerRead: Duration = .seconds(10), bodyIdle: Duration = .seconds(30),

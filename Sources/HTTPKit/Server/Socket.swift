@@ -96,6 +96,20 @@ enum Socket {
         }
     }
 
+    enum PendingInput { case data, nothing, closed }
+
+    /// Whether bytes wait in the receive buffer, without consuming them.
+    static func pendingInput(_ fd: Int32) -> PendingInput {
+        var byte: UInt8 = 0
+        while true {
+            let count = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+            if count > 0 { return .data }
+            if count == 0 { return .closed }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .nothing : .closed
+        }
+    }
+
     /// send(2) without SIGPIPE on a closed peer.
     static func send(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
         #if canImport(Glibc)
