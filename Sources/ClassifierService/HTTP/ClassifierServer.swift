@@ -81,9 +81,9 @@ public final class ClassifierServer: Sendable {
     /// 2. the HTTP server stops accepting and finishes what is in flight within
     ///    the rest of the grace period;
     /// 3. the model watcher and the batcher stop.
-    /// The lame-duck phase matters because a connection that the kernel has
-    /// accepted but whose request has not been read yet would otherwise be closed
-    /// unanswered when the listener goes away.
+    /// The lame-duck phase matters for clients that have not connected yet: once
+    /// the listener closes they are refused. (Requests already sent on accepted
+    /// or backlogged connections are answered by `HTTPServer.shutdown` itself.)
     public func shutdown(quietPeriod: Double = 0.3) async {
         service.beginDraining()
         let grace = settings.shutdownGraceSeconds
