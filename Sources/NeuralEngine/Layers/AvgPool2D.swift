@@ -17,13 +17,7 @@ public final class AvgPool2D: Layer {
     }
 
     func geometry(for shape: [Int]) -> ConvolutionGeometry {
-        precondition(shape.count == 4, "AvgPool2D: expected (N, C, H, W), got \(shape)")
-        let g = ConvolutionGeometry(channels: shape[1], height: shape[2], width: shape[3],
-                                    kernelHeight: kernelSize, kernelWidth: kernelSize,
-                                    stride: stride, padding: padding)
-        precondition(g.outputHeight > 0 && g.outputWidth > 0,
-                     "AvgPool2D: input \(shape) is smaller than the \(kernelSize)×\(kernelSize) window")
-        return g
+        .pooling("AvgPool2D", shape: shape, kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {
