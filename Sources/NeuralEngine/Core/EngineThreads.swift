@@ -13,6 +13,8 @@ public enum EngineThreads {
     private final class State: @unchecked Sendable {  // all access goes through `lock`
         let lock = NSLock()
         var count = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        /// How many `withSerialBLAS` regions are open; OpenBLAS runs on one thread while > 0.
+        var serialBLASRegions = 0
         /// Runs once, on the first use of the engine's threading (every Conv2D and Dense
         /// forward passes through here), before the engine's first BLAS call.
         let blasCore: String? = engine_blas_select_core().map { String(cString: $0) }
@@ -42,8 +44,27 @@ public enum EngineThreads {
     public static func set(_ count: Int) {
         let clamped = max(1, count)
         state.lock.lock()
+        defer { state.lock.unlock() }
         state.count = clamped
+        if state.serialBLASRegions == 0 { openblas_set_num_threads(Int32(clamping: clamped)) }
+    }
+
+    /// Runs `body` with OpenBLAS on one thread, so that engine threads can each call BLAS
+    /// on their own share of the work without OpenBLAS's thread pool serialising them or
+    /// spinning beside them; restores `count` threads when the last open region ends.
+    static func withSerialBLAS<Result>(_ body: () throws -> Result) rethrows -> Result {
+        state.lock.lock()
+        state.serialBLASRegions += 1
+        if state.serialBLASRegions == 1 && state.count > 1 { openblas_set_num_threads(1) }
         state.lock.unlock()
-        openblas_set_num_threads(Int32(clamping: clamped))
+        defer {
+            state.lock.lock()
+            state.serialBLASRegions -= 1
+            if state.serialBLASRegions == 0 && state.count > 1 {
+                openblas_set_num_threads(Int32(clamping: state.count))
+            }
+            state.lock.unlock()
+        }
+        return try body()
     }
 }

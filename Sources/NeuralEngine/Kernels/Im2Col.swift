@@ -11,11 +11,11 @@ import CEngineKernels
 /// Fills `columns` (C·R·S, G·P·Q) from `input` (G, C, H, W). Parallel over (image, channel).
 func im2col(
     _ input: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
-    into columns: UnsafeMutablePointer<Float>
+    into columns: UnsafeMutablePointer<Float>, parallel: Bool = true
 ) {
     let rowLength = images * g.outputPlane
     let perTaskCost = g.kernelHeight * g.kernelWidth * g.outputPlane
-    parallelFor(images * g.channels, minimumChunk: chunkSize(forItemCost: perTaskCost)) { range in
+    parallelFor(images * g.channels, minimumChunk: chunk(parallel, itemCost: perTaskCost, items: images * g.channels)) { range in
         for item in range {
             let image = item / g.channels, c = item % g.channels
             engine_im2col_plane(
@@ -32,11 +32,11 @@ func im2col(
 /// Overwrites the entries of `columns` that fall into the padding (it is scratch).
 func col2im(
     _ columns: UnsafeMutablePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
-    into input: UnsafeMutablePointer<Float>
+    into input: UnsafeMutablePointer<Float>, parallel: Bool = true
 ) {
     let rowLength = images * g.outputPlane
     let perTaskCost = g.kernelHeight * g.kernelWidth * g.outputPlane
-    parallelFor(images * g.channels, minimumChunk: chunkSize(forItemCost: perTaskCost)) { range in
+    parallelFor(images * g.channels, minimumChunk: chunk(parallel, itemCost: perTaskCost, items: images * g.channels)) { range in
         for item in range {
             let image = item / g.channels, c = item % g.channels
             engine_col2im_plane(
@@ -51,9 +51,9 @@ func col2im(
 /// GEMM over G images and the NCHW output.
 func scatterImages(
     _ source: UnsafePointer<Float>, images: Int, channels: Int, plane: Int,
-    bias: UnsafePointer<Float>?, into destination: UnsafeMutablePointer<Float>
+    bias: UnsafePointer<Float>?, into destination: UnsafeMutablePointer<Float>, parallel: Bool = true
 ) {
-    parallelFor(images * channels, minimumChunk: chunkSize(forItemCost: plane)) { range in
+    parallelFor(images * channels, minimumChunk: chunk(parallel, itemCost: plane, items: images * channels)) { range in
         for item in range {
             let image = item / channels, k = item % channels
             let from = source + (k * images + image) * plane
@@ -71,13 +71,20 @@ func scatterImages(
 /// (G, K, L) → (K, G·L): the inverse of `scatterImages` without bias.
 func gatherImages(
     _ source: UnsafePointer<Float>, images: Int, channels: Int, plane: Int,
-    into destination: UnsafeMutablePointer<Float>
+    into destination: UnsafeMutablePointer<Float>, parallel: Bool = true
 ) {
-    parallelFor(images * channels, minimumChunk: chunkSize(forItemCost: plane)) { range in
+    parallelFor(images * channels, minimumChunk: chunk(parallel, itemCost: plane, items: images * channels)) { range in
         for item in range {
             let image = item / channels, k = item % channels
             (destination + (k * images + image) * plane)
                 .update(from: source + (image * channels + k) * plane, count: plane)
         }
     }
+}
+
+/// The `parallelFor` chunk: sized by cost, or the whole loop when the caller already runs
+/// on one share of a `BatchSplit` (`parallel == false`).
+@inline(__always)
+private func chunk(_ parallel: Bool, itemCost: Int, items: Int) -> Int {
+    parallel ? chunkSize(forItemCost: itemCost) : max(1, items)
 }

@@ -5,6 +5,10 @@ extension Conv2D {
     ///
     ///   dW += dY_g (K, G·PQ) · cols_gᵀ (G·PQ, CRS)
     ///   dcols_g (CRS, G·PQ) = Wᵀ (CRS, K) · dY_g (K, G·PQ), then col2im → dX_g
+    ///
+    /// Each share of a `BatchSplit` accumulates its dW privately (the first share straight
+    /// into the parameter's gradient); the private sums are added in share order, so a
+    /// given thread count always gives the same gradient.
     public func backward(_ outputGradient: Tensor) -> Tensor {
         EngineThreads.prepare()
         guard let input = cachedInput else {
@@ -16,67 +20,42 @@ extension Conv2D {
                      "Conv2D.backward: gradient \(outputGradient.shape) does not match output")
         if let bias, bias.isTrainable { accumulateBiasGradient(outputGradient, into: bias, images: n, plane: plane) }
         let updateWeight = weight.isTrainable
-        let group = groupSize(images: n, geometry: g)
+        let split = BatchSplit(images: n)
+        let scratch = ConvolutionScratch(layer: self, geometry: g, share: split.largestShare)
+        scratch.reserve(columns: &columns, product: &product, shares: split.tasks)
+        let weightCount = weight.value.count
+        let privateWeightGradients = updateWeight ? weightCount * (split.tasks - 1) : 0
+        weightGradientScratch.ensureCount(max(1, privateWeightGradients))
         // Fully written below: by the 1×1 GEMM (β = 0) or by col2im, which zeroes each plane.
         var inputGradient = Tensor.uninitialized(shape: input.shape) { _ in }
-        if !isPointwise {
-            columns.ensureCount(g.patchSize * group * plane)
-            if group > 1 { product.ensureCount(k * group * plane) }
-        }
-        let c = inChannels, crs = g.patchSize
         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
             input.scalars.withUnsafeBufferPointer { x in
                 outputGradient.scalars.withUnsafeBufferPointer { dy in
                     weight.value.scalars.withUnsafeBufferPointer { w in
                         weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                            if isPointwise {
-                                for image in 0..<n {
-                                    let xi = x.baseAddress! + image * c * plane
-                                    let dyi = dy.baseAddress! + image * k * plane
-                                    if updateWeight {
-                                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                                    Int32(k), Int32(c), Int32(plane), 1,
-                                                    dyi, Int32(plane), xi, Int32(plane),
-                                                    1, dw.baseAddress, Int32(c))
-                                    }
-                                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                                                Int32(c), Int32(plane), Int32(k), 1,
-                                                w.baseAddress, Int32(c), dyi, Int32(plane),
-                                                0, dx.baseAddress! + image * c * plane, Int32(plane))
-                                }
-                                return
-                            }
-                            columns.withUnsafeMutableBufferPointer { col in
-                                product.withUnsafeMutableBufferPointer { prod in
-                                    var first = 0
-                                    while first < n {
-                                        let count = min(group, n - first)
-                                        let width = count * plane
-                                        let dyFirst = dy.baseAddress! + first * k * plane
-                                        let dyGroup: UnsafePointer<Float>
-                                        if count == 1 {
-                                            dyGroup = dyFirst
-                                        } else {
-                                            gatherImages(dyFirst, images: count, channels: k, plane: plane,
-                                                         into: prod.baseAddress!)
-                                            dyGroup = UnsafePointer(prod.baseAddress!)
+                            weightGradientScratch.withUnsafeMutableBufferPointer { privateDW in
+                                columns.withUnsafeMutableBufferPointer { col in
+                                    product.withUnsafeMutableBufferPointer { prod in
+                                        let buffers = UnsafeConvolutionGradientBuffers(
+                                            input: x.baseAddress!, weight: w.baseAddress!,
+                                            outputGradient: dy.baseAddress!, inputGradient: dx.baseAddress!)
+                                        if privateWeightGradients > 0 {
+                                            privateDW.baseAddress!.update(repeating: 0, count: privateWeightGradients)
                                         }
-                                        if updateWeight {
-                                            im2col(x.baseAddress! + first * c * g.inputPlane,
-                                                   images: count, geometry: g, into: col.baseAddress!)
-                                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                                        Int32(k), Int32(crs), Int32(width), 1,
-                                                        dyGroup, Int32(width), col.baseAddress, Int32(width),
-                                                        1, dw.baseAddress, Int32(crs))
+                                        split.run { task, images in
+                                            let weightGradient = task == 0
+                                                ? dw.baseAddress! : privateDW.baseAddress! + (task - 1) * weightCount
+                                            backward(images, geometry: g, buffers: buffers, group: scratch.group,
+                                                     weightGradient: updateWeight ? weightGradient : nil,
+                                                     columns: col.baseAddress! + task * scratch.columnsPerShare,
+                                                     product: prod.baseAddress! + task * scratch.productPerShare,
+                                                     parallel: split.tasks == 1)
                                         }
-                                        // The columns are spent: reuse them for dcols.
-                                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                                                    Int32(crs), Int32(width), Int32(k), 1,
-                                                    w.baseAddress, Int32(crs), dyGroup, Int32(width),
-                                                    0, col.baseAddress, Int32(width))
-                                        col2im(col.baseAddress!, images: count, geometry: g,
-                                               into: dx.baseAddress! + first * c * g.inputPlane)
-                                        first += count
+                                        for share in 0..<privateWeightGradients / max(1, weightCount) {
+                                            cblas_saxpy(Int32(weightCount), 1,
+                                                        privateDW.baseAddress! + share * weightCount, 1,
+                                                        dw.baseAddress!, 1)
+                                        }
                                     }
                                 }
                             }
@@ -86,6 +65,57 @@ extension Conv2D {
             }
         }
         return inputGradient
+    }
+
+    /// The backward pass over `images` of the batch; adds their dW to `weightGradient`
+    /// when it is given (the weight is trainable).
+    private func backward(
+        _ images: Range<Int>, geometry g: ConvolutionGeometry, buffers: UnsafeConvolutionGradientBuffers,
+        group: Int, weightGradient dw: UnsafeMutablePointer<Float>?,
+        columns: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>, parallel: Bool
+    ) {
+        let k = outChannels, c = inChannels, crs = g.patchSize, plane = g.outputPlane
+        let x = buffers.input, w = buffers.weight, dy = buffers.outputGradient, dx = buffers.inputGradient
+        if isPointwise {
+            for image in images {
+                let xi = x + image * c * plane
+                let dyi = dy + image * k * plane
+                if let dw {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                                Int32(k), Int32(c), Int32(plane), 1,
+                                dyi, Int32(plane), xi, Int32(plane), 1, dw, Int32(c))
+                }
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                            Int32(c), Int32(plane), Int32(k), 1,
+                            w, Int32(c), dyi, Int32(plane), 0, dx + image * c * plane, Int32(plane))
+            }
+            return
+        }
+        var first = images.lowerBound
+        while first < images.upperBound {
+            let count = min(group, images.upperBound - first)
+            let width = count * plane
+            let dyFirst = dy + first * k * plane
+            let dyGroup: UnsafePointer<Float>
+            if count == 1 {
+                dyGroup = dyFirst
+            } else {
+                gatherImages(dyFirst, images: count, channels: k, plane: plane, into: product, parallel: parallel)
+                dyGroup = UnsafePointer(product)
+            }
+            if let dw {
+                im2col(x + first * c * g.inputPlane, images: count, geometry: g, into: columns, parallel: parallel)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                            Int32(k), Int32(crs), Int32(width), 1,
+                            dyGroup, Int32(width), columns, Int32(width), 1, dw, Int32(crs))
+            }
+            // The columns are spent: reuse them for dcols.
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                        Int32(crs), Int32(width), Int32(k), 1,
+                        w, Int32(crs), dyGroup, Int32(width), 0, columns, Int32(width))
+            col2im(columns, images: count, geometry: g, into: dx + first * c * g.inputPlane, parallel: parallel)
+            first += count
+        }
     }
 
     /// db[k] += Σ over images and positions of dY[n, k, ·].
@@ -108,4 +138,13 @@ extension Conv2D {
         }
         for channel in 0..<k { bias.gradient.scalars[channel] += sums[channel] }
     }
+}
+
+/// Raw pointers to the backward pass's operands: read-only (input, weight, dY) or written
+/// in disjoint per-image parts (dX) by the shares of a `BatchSplit`.
+struct UnsafeConvolutionGradientBuffers: @unchecked Sendable {
+    let input: UnsafePointer<Float>
+    let weight: UnsafePointer<Float>
+    let outputGradient: UnsafePointer<Float>
+    let inputGradient: UnsafeMutablePointer<Float>
 }

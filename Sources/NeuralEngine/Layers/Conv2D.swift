@@ -8,6 +8,8 @@ import CBLAS
 /// - 1×1, stride 1, no padding: the input plane already is the column matrix, so each image
 ///   is one GEMM `Y_n (K, HW) = W (K, C) · X_n (C, HW)` with no copy;
 /// - otherwise im2col over groups of images laid side by side, one GEMM per group.
+/// With several engine threads the batch is split into one share per thread, each running
+/// serial BLAS on its own scratch (`BatchSplit`).
 /// The backward pass re-runs im2col rather than keeping the columns of the whole batch
 /// (C·R·S times the input size), trading a cheap copy for a lot of memory.
 public final class Conv2D: Layer {
@@ -31,6 +33,8 @@ public final class Conv2D: Layer {
     var cachedInput: Tensor?
     var columns: [Float] = []
     var product: [Float] = []
+    /// The private dW of every share but the first (see `backward`).
+    var weightGradientScratch: [Float] = []
 
     public init(
         inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -90,54 +94,24 @@ public final class Conv2D: Layer {
         let g = geometry(for: input.shape)
         let n = input.shape[0], k = outChannels, plane = g.outputPlane
         cachedInput = training ? input : nil
-        let group = groupSize(images: n, geometry: g)
-        if !isPointwise {
-            columns.ensureCount(g.patchSize * group * plane)
-            if group > 1 { product.ensureCount(k * group * plane) }
-        }
-        let biasValues = bias?.value.scalars
+        let split = BatchSplit(images: n)
+        let scratch = ConvolutionScratch(layer: self, geometry: g, share: split.largestShare)
+        scratch.reserve(columns: &columns, product: &product, shares: split.tasks)
         return Tensor.uninitialized(shape: [n, k, g.outputHeight, g.outputWidth]) { out in
             input.scalars.withUnsafeBufferPointer { x in
                 weight.value.scalars.withUnsafeBufferPointer { w in
-                    if isPointwise {
-                        for image in 0..<n {
-                            let y = out.baseAddress! + image * k * plane
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                        Int32(k), Int32(plane), Int32(inChannels), 1,
-                                        w.baseAddress, Int32(inChannels),
-                                        x.baseAddress! + image * inChannels * plane, Int32(plane),
-                                        0, y, Int32(plane))
-                        }
-                        if let biasValues { addBias(biasValues, to: out.baseAddress!, images: n, plane: plane) }
-                        return
-                    }
-                    columns.withUnsafeMutableBufferPointer { col in
-                        product.withUnsafeMutableBufferPointer { prod in
-                            var first = 0
-                            while first < n {
-                                let count = min(group, n - first)
-                                let width = count * plane
-                                im2col(x.baseAddress! + first * g.channels * g.inputPlane,
-                                       images: count, geometry: g, into: col.baseAddress!)
-                                let y = out.baseAddress! + first * k * plane
-                                let target = count == 1 ? y : prod.baseAddress!
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                            Int32(k), Int32(width), Int32(g.patchSize), 1,
-                                            w.baseAddress, Int32(g.patchSize),
-                                            col.baseAddress, Int32(width),
-                                            0, target, Int32(width))
-                                if count == 1 {
-                                    if let biasValues { addBias(biasValues, to: y, images: 1, plane: plane) }
-                                } else if let biasValues {
-                                    biasValues.withUnsafeBufferPointer { b in
-                                        scatterImages(prod.baseAddress!, images: count, channels: k,
-                                                      plane: plane, bias: b.baseAddress, into: y)
-                                    }
-                                } else {
-                                    scatterImages(prod.baseAddress!, images: count, channels: k,
-                                                  plane: plane, bias: nil, into: y)
+                    (bias?.value.scalars ?? []).withUnsafeBufferPointer { b in
+                        columns.withUnsafeMutableBufferPointer { col in
+                            product.withUnsafeMutableBufferPointer { prod in
+                                let shared = UnsafeConvolutionBuffers(
+                                    input: x.baseAddress!, weight: w.baseAddress!,
+                                    bias: bias == nil ? nil : b.baseAddress, output: out.baseAddress!)
+                                split.run { task, images in
+                                    forward(images, geometry: g, buffers: shared, group: scratch.group,
+                                            columns: col.baseAddress! + task * scratch.columnsPerShare,
+                                            product: prod.baseAddress! + task * scratch.productPerShare,
+                                            parallel: split.tasks == 1)
                                 }
-                                first += count
                             }
                         }
                     }
@@ -146,16 +120,86 @@ public final class Conv2D: Layer {
         }
     }
 
-    func addBias(_ bias: [Float], to output: UnsafeMutablePointer<Float>, images: Int, plane: Int) {
-        let k = outChannels
-        bias.withUnsafeBufferPointer { b in
-            parallelFor(images * k, minimumChunk: chunkSize(forItemCost: plane)) { range in
-                for item in range {
-                    let value = b[item % k]
-                    let y = output + item * plane
-                    for i in 0..<plane { y[i] += value }
-                }
+    /// Convolves `images` of the batch: 1×1 GEMMs straight into the output, or im2col over
+    /// groups of `group` images, one GEMM per group, then the scatter to NCHW.
+    private func forward(
+        _ images: Range<Int>, geometry g: ConvolutionGeometry, buffers: UnsafeConvolutionBuffers,
+        group: Int, columns: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>,
+        parallel: Bool
+    ) {
+        let k = outChannels, plane = g.outputPlane
+        let x = buffers.input, w = buffers.weight, out = buffers.output
+        if isPointwise {
+            for image in images {
+                let y = out + image * k * plane
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            Int32(k), Int32(plane), Int32(inChannels), 1,
+                            w, Int32(inChannels), x + image * inChannels * plane, Int32(plane),
+                            0, y, Int32(plane))
+                if let bias = buffers.bias { addBias(bias, to: y, images: 1, plane: plane) }
             }
+            return
         }
+        var first = images.lowerBound
+        while first < images.upperBound {
+            let count = min(group, images.upperBound - first)
+            let width = count * plane
+            im2col(x + first * g.channels * g.inputPlane, images: count, geometry: g, into: columns,
+                   parallel: parallel)
+            let y = out + first * k * plane
+            let target = count == 1 ? y : product
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                        Int32(k), Int32(width), Int32(g.patchSize), 1,
+                        w, Int32(g.patchSize), columns, Int32(width),
+                        0, target, Int32(width))
+            if count == 1 {
+                if let bias = buffers.bias { addBias(bias, to: y, images: 1, plane: plane) }
+            } else {
+                scatterImages(product, images: count, channels: k, plane: plane, bias: buffers.bias,
+                              into: y, parallel: parallel)
+            }
+            first += count
+        }
+    }
+
+    /// Adds `bias[k]` to every output plane of `images` consecutive images (serial: callers
+    /// are already one share of a `BatchSplit`, or the work is one image's planes).
+    func addBias(_ bias: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, images: Int, plane: Int) {
+        let k = outChannels
+        for item in 0..<(images * k) {
+            let value = bias[item % k]
+            let y = output + item * plane
+            for i in 0..<plane { y[i] += value }
+        }
+    }
+}
+
+/// Raw pointers to a convolution's operands, shared read-only (input, weight, bias) or
+/// written in disjoint per-image parts (output) by the shares of a `BatchSplit`.
+struct UnsafeConvolutionBuffers: @unchecked Sendable {
+    let input: UnsafePointer<Float>
+    let weight: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>?
+    let output: UnsafeMutablePointer<Float>
+}
+
+/// Sizes of one share's scratch: `group` images per im2col GEMM, their column matrix and
+/// (for groups of more than one image) the GEMM's (K, G·PQ) product before the scatter.
+struct ConvolutionScratch {
+    let group: Int
+    let columnsPerShare: Int
+    let productPerShare: Int
+
+    init(layer: Conv2D, geometry g: ConvolutionGeometry, share: Int) {
+        group = layer.groupSize(images: share, geometry: g)
+        columnsPerShare = layer.isPointwise ? 0 : g.patchSize * group * g.outputPlane
+        productPerShare = layer.isPointwise || group == 1 ? 0 : layer.outChannels * group * g.outputPlane
+    }
+
+    /// Grows the layer's scratch for `shares` shares (at least one scalar each, so that
+    /// their base addresses exist).
+    func reserve(columns: inout [Float], product: inout [Float], shares: Int) {
+        columns.ensureCount(max(1, columnsPerShare * shares))
+        product.ensureCount(max(1, productPerShare * shares))
     }
 }

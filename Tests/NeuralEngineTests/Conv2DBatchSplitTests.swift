@@ -1,0 +1,65 @@
+import CBLAS
+import Testing
+@testable import NeuralEngine
+
+/// `BatchSplit` gives each engine thread a share of the batch with its own scratch and
+/// private weight gradient: the result must not depend on the thread count beyond
+/// rounding, and must be bit-identical for a given thread count.
+@Suite(.serialized) struct Conv2DBatchSplitTests {
+    struct Run: Equatable {
+        let output: Tensor, inputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor?
+    }
+
+    func run(threads: Int, kernel: Int, padding: Int, stride: Int) -> Run {
+        let original = EngineThreads.count
+        EngineThreads.set(threads)
+        defer { EngineThreads.set(original) }
+        var generator = SeededGenerator(seed: 21)
+        let layer = Conv2D(inChannels: 3, outChannels: 5, kernelSize: kernel, stride: stride, padding: padding,
+                           generator: &generator)
+        // Five images: shares of 2+3 (two threads) and 1+2+2 (three threads).
+        let input = randomTensor([5, 3, 9, 7], seed: 22)
+        layer.zeroGradients()
+        let output = layer.forward(input, training: true)
+        let dx = layer.backward(randomTensor(output.shape, seed: 23))
+        return Run(output: output, inputGradient: dx, weightGradient: layer.weight.gradient,
+                   biasGradient: layer.bias?.gradient)
+    }
+
+    @Test("shares give the serial result, and the same bits for the same thread count",
+          arguments: [(3, 1, 1), (3, 0, 2), (1, 0, 1)])
+    func threadCountDoesNotChangeTheResult(kernel: Int, padding: Int, stride: Int) {
+        let serial = run(threads: 1, kernel: kernel, padding: padding, stride: stride)
+        for threads in [2, 3, 8] {
+            let split = run(threads: threads, kernel: kernel, padding: padding, stride: stride)
+            #expect(maxAbsoluteDifference(split.output, serial.output) < 1e-5)
+            #expect(maxAbsoluteDifference(split.inputGradient, serial.inputGradient) < 1e-5)
+            #expect(maxAbsoluteDifference(split.weightGradient, serial.weightGradient) < 1e-4)
+            #expect(split == run(threads: threads, kernel: kernel, padding: padding, stride: stride))
+        }
+    }
+
+    @Test func sharesCoverTheBatchOnceAndDifferByAtMostOneImage() {
+        for images in 1...9 {
+            for threads in 1...4 {
+                let split = BatchSplit(images: images, threads: threads)
+                let sizes = (0..<split.tasks).map { split.range(of: $0).count }
+                #expect(sizes.reduce(0, +) == images)
+                #expect(sizes.max()! - sizes.min()! <= 1 && sizes.max() == split.largestShare)
+                #expect(split.tasks == min(images, threads))
+            }
+        }
+    }
+
+    @Test func openBLASGetsItsThreadsBackAfterASplit() {
+        let original = EngineThreads.count
+        EngineThreads.set(2)
+        defer { EngineThreads.set(original) }
+        var insideThreads: Int32 = 0
+        EngineThreads.withSerialBLAS {
+            EngineThreads.withSerialBLAS { insideThreads = openblas_get_num_threads() }
+        }
+        #expect(insideThreads == 1)
+        #expect(openblas_get_num_threads() == 2)
+    }
+}
