@@ -24,17 +24,20 @@ struct BatchSplit {
     var largestShare: Int { (images + tasks - 1) / tasks }
 
     /// Runs `body(task, images)` for every share: in parallel with OpenBLAS kept serial, or
-    /// inline (leaving OpenBLAS its threads) when there is one share. `body` must write
-    /// only memory that belongs to its share.
-    func run(_ body: (_ task: Int, _ images: Range<Int>) -> Void) {
+    /// inline (leaving OpenBLAS its threads) when there is one share; then `finally` (the
+    /// reduction of the shares' results), still with serial BLAS. `body` must write only
+    /// memory that belongs to its share.
+    func run(finally: () -> Void = {}, _ body: (_ task: Int, _ images: Range<Int>) -> Void) {
         if tasks == 1 {
             body(0, 0..<images)
+            finally()
             return
         }
         EngineThreads.withSerialBLAS {
             parallelFor(tasks) { shares in
                 for task in shares { body(task, range(of: task)) }
             }
+            finally()
         }
     }
 }

@@ -23,6 +23,8 @@ extension Conv2D {
         let split = BatchSplit(images: n)
         let scratch = ConvolutionScratch(layer: self, geometry: g, share: split.largestShare)
         scratch.reserve(columns: &columns, product: &product, shares: split.tasks)
+        let layout = KeptColumnsLayout(images: n, shares: split.tasks, group: scratch.group)
+        let useKept = updateWeight && keptLayout == layout
         let weightCount = weight.value.count
         let privateWeightGradients = updateWeight ? weightCount * (split.tasks - 1) : 0
         weightGradientScratch.ensureCount(max(1, privateWeightGradients))
@@ -35,6 +37,7 @@ extension Conv2D {
                         weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
                             weightGradientScratch.withUnsafeMutableBufferPointer { privateDW in
                                 columns.withUnsafeMutableBufferPointer { col in
+                                  keptColumns.withUnsafeMutableBufferPointer { kept in
                                     product.withUnsafeMutableBufferPointer { prod in
                                         let buffers = UnsafeConvolutionGradientBuffers(
                                             input: x.baseAddress!, weight: w.baseAddress!,
@@ -42,21 +45,26 @@ extension Conv2D {
                                         if privateWeightGradients > 0 {
                                             privateDW.baseAddress!.update(repeating: 0, count: privateWeightGradients)
                                         }
-                                        split.run { task, images in
+                                        split.run(finally: {
+                                            // Inside the serial-BLAS region: a threaded saxpy here
+                                            // would wake OpenBLAS's workers, which then spin.
+                                            for share in 0..<privateWeightGradients / max(1, weightCount) {
+                                                cblas_saxpy(Int32(weightCount), 1,
+                                                            privateDW.baseAddress! + share * weightCount, 1,
+                                                            dw.baseAddress!, 1)
+                                            }
+                                        }) { task, images in
                                             let weightGradient = task == 0
                                                 ? dw.baseAddress! : privateDW.baseAddress! + (task - 1) * weightCount
                                             backward(images, geometry: g, buffers: buffers, group: scratch.group,
                                                      weightGradient: updateWeight ? weightGradient : nil,
                                                      columns: col.baseAddress! + task * scratch.columnsPerShare,
+                                                     keptColumns: useKept ? UnsafePointer(kept.baseAddress) : nil,
                                                      product: prod.baseAddress! + task * scratch.productPerShare,
                                                      parallel: split.tasks == 1)
                                         }
-                                        for share in 0..<privateWeightGradients / max(1, weightCount) {
-                                            cblas_saxpy(Int32(weightCount), 1,
-                                                        privateDW.baseAddress! + share * weightCount, 1,
-                                                        dw.baseAddress!, 1)
-                                        }
                                     }
+                                  }
                                 }
                             }
                         }
@@ -68,11 +76,13 @@ extension Conv2D {
     }
 
     /// The backward pass over `images` of the batch; adds their dW to `weightGradient`
-    /// when it is given (the weight is trainable).
+    /// when it is given (the weight is trainable), from the forward pass's `keptColumns`
+    /// when given, else from columns rebuilt by im2col.
     private func backward(
         _ images: Range<Int>, geometry g: ConvolutionGeometry, buffers: UnsafeConvolutionGradientBuffers,
         group: Int, weightGradient dw: UnsafeMutablePointer<Float>?,
-        columns: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>, parallel: Bool
+        columns: UnsafeMutablePointer<Float>, keptColumns: UnsafePointer<Float>?,
+        product: UnsafeMutablePointer<Float>, parallel: Bool
     ) {
         let k = outChannels, c = inChannels, crs = g.patchSize, plane = g.outputPlane
         let x = buffers.input, w = buffers.weight, dy = buffers.outputGradient, dx = buffers.inputGradient
@@ -104,12 +114,19 @@ extension Conv2D {
                 dyGroup = UnsafePointer(product)
             }
             if let dw {
-                im2col(x + first * c * g.inputPlane, images: count, geometry: g, into: columns, parallel: parallel)
+                let forwardColumns: UnsafePointer<Float>
+                if let keptColumns {
+                    forwardColumns = keptColumns + first * crs * plane
+                } else {
+                    im2col(x + first * c * g.inputPlane, images: count, geometry: g, into: columns,
+                           parallel: parallel)
+                    forwardColumns = UnsafePointer(columns)
+                }
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                             Int32(k), Int32(crs), Int32(width), 1,
-                            dyGroup, Int32(width), columns, Int32(width), 1, dw, Int32(crs))
+                            dyGroup, Int32(width), forwardColumns, Int32(width), 1, dw, Int32(crs))
             }
-            // The columns are spent: reuse them for dcols.
+            // The scratch columns are free (spent, or never used): dcols goes there.
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
                         Int32(crs), Int32(width), Int32(k), 1,
                         w, Int32(crs), dyGroup, Int32(width), 0, columns, Int32(width))

@@ -10,8 +10,9 @@ import CBLAS
 /// - otherwise im2col over groups of images laid side by side, one GEMM per group.
 /// With several engine threads the batch is split into one share per thread, each running
 /// serial BLAS on its own scratch (`BatchSplit`).
-/// The backward pass re-runs im2col rather than keeping the columns of the whole batch
-/// (C·R·S times the input size), trading a cheap copy for a lot of memory.
+/// A training forward pass keeps the batch's columns for the weight gradient when they fit
+/// in `keptColumnsBudget` (C·R·S times the input size: small images); otherwise the backward
+/// pass re-runs im2col, trading a copy for a lot of memory.
 public final class Conv2D: Layer {
     public let inChannels: Int
     public let outChannels: Int
@@ -30,7 +31,16 @@ public final class Conv2D: Layer {
     /// Per layer so that tests can force several groups per batch.
     var columnBudget = Conv2D.defaultColumnBudget
 
+    /// Largest column matrix of a whole batch, in scalars (64 MiB), that a training forward
+    /// pass keeps for the backward pass. Per layer so that tests can turn keeping off.
+    static let defaultKeptColumnsBudget = 1 << 24
+    var keptColumnsBudget = Conv2D.defaultKeptColumnsBudget
+
     var cachedInput: Tensor?
+    /// The last training forward's columns, group after group in image order (the block of
+    /// the group starting at image i begins at i·C·R·S·P·Q), valid while `keptLayout` matches.
+    var keptColumns: [Float] = []
+    var keptLayout: KeptColumnsLayout?
     var columns: [Float] = []
     var product: [Float] = []
     /// The private dW of every share but the first (see `backward`).
@@ -97,20 +107,27 @@ public final class Conv2D: Layer {
         let split = BatchSplit(images: n)
         let scratch = ConvolutionScratch(layer: self, geometry: g, share: split.largestShare)
         scratch.reserve(columns: &columns, product: &product, shares: split.tasks)
+        let keep = training && !isPointwise && weight.isTrainable && n * g.patchSize * plane <= keptColumnsBudget
+        keptLayout = keep ? KeptColumnsLayout(images: n, shares: split.tasks, group: scratch.group) : nil
+        if keep { keptColumns.ensureCount(n * g.patchSize * plane) }
         return Tensor.uninitialized(shape: [n, k, g.outputHeight, g.outputWidth]) { out in
             input.scalars.withUnsafeBufferPointer { x in
                 weight.value.scalars.withUnsafeBufferPointer { w in
                     (bias?.value.scalars ?? []).withUnsafeBufferPointer { b in
                         columns.withUnsafeMutableBufferPointer { col in
                             product.withUnsafeMutableBufferPointer { prod in
-                                let shared = UnsafeConvolutionBuffers(
-                                    input: x.baseAddress!, weight: w.baseAddress!,
-                                    bias: bias == nil ? nil : b.baseAddress, output: out.baseAddress!)
-                                split.run { task, images in
-                                    forward(images, geometry: g, buffers: shared, group: scratch.group,
-                                            columns: col.baseAddress! + task * scratch.columnsPerShare,
-                                            product: prod.baseAddress! + task * scratch.productPerShare,
-                                            parallel: split.tasks == 1)
+                                keptColumns.withUnsafeMutableBufferPointer { kept in
+                                    let shared = UnsafeConvolutionBuffers(
+                                        input: x.baseAddress!, weight: w.baseAddress!,
+                                        bias: bias == nil ? nil : b.baseAddress, output: out.baseAddress!)
+                                    let keptBase = keep ? kept.baseAddress : nil
+                                    split.run { task, images in
+                                        forward(images, geometry: g, buffers: shared, group: scratch.group,
+                                                columns: col.baseAddress! + task * scratch.columnsPerShare,
+                                                keptColumns: keptBase,
+                                                product: prod.baseAddress! + task * scratch.productPerShare,
+                                                parallel: split.tasks == 1)
+                                    }
                                 }
                             }
                         }
@@ -121,11 +138,12 @@ public final class Conv2D: Layer {
     }
 
     /// Convolves `images` of the batch: 1×1 GEMMs straight into the output, or im2col over
-    /// groups of `group` images, one GEMM per group, then the scatter to NCHW.
+    /// groups of `group` images, one GEMM per group, then the scatter to NCHW. The columns
+    /// go to the share's scratch, or into `keptColumns` (whole batch) when given.
     private func forward(
         _ images: Range<Int>, geometry g: ConvolutionGeometry, buffers: UnsafeConvolutionBuffers,
-        group: Int, columns: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>,
-        parallel: Bool
+        group: Int, columns scratchColumns: UnsafeMutablePointer<Float>,
+        keptColumns: UnsafeMutablePointer<Float>?, product: UnsafeMutablePointer<Float>, parallel: Bool
     ) {
         let k = outChannels, plane = g.outputPlane
         let x = buffers.input, w = buffers.weight, out = buffers.output
@@ -144,6 +162,7 @@ public final class Conv2D: Layer {
         while first < images.upperBound {
             let count = min(group, images.upperBound - first)
             let width = count * plane
+            let columns = keptColumns.map { $0 + first * g.patchSize * plane } ?? scratchColumns
             im2col(x + first * g.channels * g.inputPlane, images: count, geometry: g, into: columns,
                    parallel: parallel)
             let y = out + first * k * plane
@@ -181,6 +200,14 @@ struct UnsafeConvolutionBuffers: @unchecked Sendable {
     let weight: UnsafePointer<Float>
     let bias: UnsafePointer<Float>?
     let output: UnsafeMutablePointer<Float>
+}
+
+/// How the kept columns were laid out: `backward` uses them only for the same batch size,
+/// shares and group size (the blocks' shapes depend on all three).
+struct KeptColumnsLayout: Equatable {
+    let images: Int
+    let shares: Int
+    let group: Int
 }
 
 /// Sizes of one share's scratch: `group` images per im2col GEMM, their column matrix and
