@@ -3,7 +3,8 @@
 usage: baseline_server.py MODEL.onnx PORT [THREADS]
 
 POST /classify with a multipart part `image` (or a raw body): Pillow decodes,
-resizes as the model's preprocessing says (shorter side, centre crop, or squash),
+resizes as the model's preprocessing says (shorter side + centre crop, letterbox pad,
+or squash),
 normalises with numpy, and onnxruntime runs the graph; the answer has the same
 JSON shape as classifier-server's.
 """
@@ -35,13 +36,24 @@ app = Flask(__name__)
 def preprocess(data):
     image = Image.open(io.BytesIO(data))
     image.draft("RGB", (size_w, size_h))  # JPEG DCT scaling, as Pillow users do
-    image = image.convert("RGB" if channels == 3 else "L")
+    image = image.convert("RGB")
+    if pre["resize"] != "pad" and channels == 1:
+        image = image.convert("L")
     if pre["resize"] == "shorter-side":
         scale = max(size_w, size_h) / pre["cropFraction"] / min(image.size)
         resized = image.resize((max(size_w, round(image.size[0] * scale)), max(size_h, round(image.size[1] * scale))),
                                Image.BILINEAR)
         left, top = (resized.size[0] - size_w) // 2, (resized.size[1] - size_h) // 2
         image = resized.crop((left, top, left + size_w, top + size_h))
+    elif pre["resize"] == "pad":
+        # Letterbox, as classifier-server does: fit inside W×H keeping the aspect ratio,
+        # centred on white (before any inversion), resized in RGB, then gray.
+        scale = min(size_w / image.size[0], size_h / image.size[1])
+        fitted = (min(max(round(image.size[0] * scale), 1), size_w), min(max(round(image.size[1] * scale), 1), size_h))
+        canvas = Image.new("RGB", (size_w, size_h), (255, 255, 255))
+        canvas.paste(image.convert("RGB").resize(fitted, Image.BILINEAR),
+                     ((size_w - fitted[0]) // 2, (size_h - fitted[1]) // 2))
+        image = canvas.convert("L") if channels == 1 else canvas
     else:
         image = image.resize((size_w, size_h), Image.BILINEAR)
     array = np.asarray(image, dtype=np.float32) / 255.0

@@ -16,9 +16,10 @@ import Testing
             sizes.append(inputs.count)
             return inputs.map { .success($0 * 10) }
         }
+        batcher.announce(8)  // as the service does before decoding
         let results = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for value in 0..<8 {
-                group.addTask { (value, try await batcher.submit(value)) }
+                group.addTask { (value, try await batcher.submit(value, announced: true)) }
             }
             return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
         }
@@ -35,6 +36,44 @@ import Testing
         let started = Date()
         #expect(try batcher.submitAndWait(41) == 42)
         #expect(Date().timeIntervalSince(started) < 1.0)
+        batcher.stop()
+    }
+
+    @Test func aLoneRequestWithNothingAnnouncedDoesNotWait() throws {
+        let sizes = Sizes()
+        let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 8, maxWait: 30, capacity: 8) { inputs in
+            sizes.append(inputs.count)
+            return inputs.map { .success($0 + 1) }
+        }
+        let started = Date()
+        #expect(try batcher.submitAndWait(1) == 2)
+        #expect(try batcher.submitAndWait(2, announced: false) == 3)
+        // Far below the 30 s maxWait: nobody else was on the way.
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(sizes.all == [1, 1])
+        batcher.stop()
+    }
+
+    @Test func aBatchWaitsForAnnouncedInputsAndStopsWaitingWhenTheyAreWithdrawn() throws {
+        let sizes = Sizes()
+        let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 8, maxWait: 30, capacity: 8) { inputs in
+            sizes.append(inputs.count)
+            return inputs.map { .success($0) }
+        }
+        batcher.announce(3)
+        let done = DispatchGroup()
+        done.enter()
+        try batcher.submit(1, announced: true) { _ in done.leave() }
+        usleep(100_000)
+        // Still waiting for the two announced inputs: nothing has run.
+        #expect(sizes.all.isEmpty)
+        done.enter()
+        try batcher.submit(2, announced: true) { _ in done.leave() }
+        batcher.withdraw(1)  // the third image failed to decode
+        let started = Date()
+        done.wait()
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(sizes.all == [2])
         batcher.stop()
     }
 

@@ -113,6 +113,8 @@ public final class ClassificationService: Sendable {
         }
 
         // Decode and preprocess, in parallel across the request's images, on the decode pool.
+        // Announced first, so that a batch forming meanwhile waits for them (and only then).
+        batcher.announce(images.count)
         let limits = ImageLimits(maxPixels: settings.maxPixels, maxDimension: settings.maxDimension)
         let decodeStarted = DispatchTime.now().uptimeNanoseconds
         let metrics = self.metrics
@@ -131,6 +133,7 @@ public final class ClassificationService: Sendable {
             for await (index, result) in group { decoded[index] = result }
         }
         let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - decodeStarted) / 1e6
+        batcher.withdraw(decoded.filter { if case .success? = $0 { false } else { true } }.count)
 
         // Queue every decoded image; they may share batches with other requests.
         var inferred = [Result<InferenceResult, ServiceError>?](repeating: nil, count: images.count)
@@ -140,7 +143,7 @@ public final class ClassificationService: Sendable {
                 let job = InferenceJob(model: model, version: snapshot.version, input: tensor)
                 group.addTask { [batcher, settings] in
                     do {
-                        return (index, .success(try await batcher.submit(job)))
+                        return (index, .success(try await batcher.submit(job, announced: true)))
                     } catch BatcherError.overloaded {
                         return (index, .failure(.overloaded(retryAfter: settings.retryAfterSeconds)))
                     } catch BatcherError.stopped {

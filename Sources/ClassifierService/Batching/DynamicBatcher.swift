@@ -9,6 +9,13 @@ import Foundation
 /// through the cache once (Clipper, Crankshaw et al. NSDI 2017; TF Serving's
 /// batching). Decoding stays outside this loop, on the callers' threads.
 ///
+/// The wait is only worth it when company is on its way. Callers `announce`
+/// inputs when they start decoding them; the batch thread waits only while
+/// announced inputs have not arrived yet. A lone client therefore never pays
+/// `maxWait` (TF Serving and Triton do: a fixed queue delay), while under load
+/// batches still fill, from inputs that queued during the previous forward pass
+/// and from the ones being decoded.
+///
 /// The queue is bounded: when `capacity` inputs are already waiting, `submit`
 /// fails at once with `BatcherError.overloaded` so the server can answer 503 +
 /// Retry-After instead of letting latency grow without bound.
@@ -45,6 +52,8 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     private var queue: [Job] = []
     private var queueHead = 0
     private var isStopped = false
+    /// Inputs announced and not yet submitted or withdrawn.
+    private var announced = 0
     private var running = false
     private var thread: Thread?
 
@@ -78,11 +87,35 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
         return queue.count - queueHead
     }
 
+    /// Says that `count` inputs are being prepared and will be submitted with
+    /// `announced: true` (or withdrawn) soon: a batch being formed waits for them.
+    public func announce(_ count: Int) {
+        guard count > 0 else { return }
+        condition.lock()
+        announced += count
+        condition.unlock()
+    }
+
+    /// Takes back announced inputs that will not come (their decoding failed).
+    public func withdraw(_ count: Int) {
+        guard count > 0 else { return }
+        condition.lock()
+        announced = max(0, announced - count)
+        condition.signal()
+        condition.unlock()
+    }
+
     /// Queues one input; `completion` runs on the batch thread when its batch is done.
     /// Throws `BatcherError.overloaded` at once when the queue is full, and
-    /// `BatcherError.stopped` after `stop()`.
-    public func submit(_ input: Input, completion: @escaping Completion) throws {
+    /// `BatcherError.stopped` after `stop()`. `announced`: the input was announced,
+    /// so it settles one announcement whether or not it is accepted.
+    public func submit(_ input: Input, announced wasAnnounced: Bool = false,
+                       completion: @escaping Completion) throws {
         condition.lock()
+        if wasAnnounced {
+            announced = max(0, announced - 1)
+            condition.signal()
+        }
         if isStopped {
             condition.unlock()
             throw BatcherError.stopped
@@ -99,17 +132,17 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     }
 
     /// Queues one input and blocks the calling thread until its result is ready.
-    public func submitAndWait(_ input: Input) throws -> Output {
+    public func submitAndWait(_ input: Input, announced: Bool = false) throws -> Output {
         let box = ResultBox<Output>()
-        try submit(input) { result in box.fulfil(result) }
+        try submit(input, announced: announced) { result in box.fulfil(result) }
         return try box.wait().get()
     }
 
     /// Queues one input and suspends until its result is ready.
-    public func submit(_ input: Input) async throws -> Output {
+    public func submit(_ input: Input, announced: Bool = false) async throws -> Output {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
             do {
-                try submit(input) { continuation.resume(with: $0) }
+                try submit(input, announced: announced) { continuation.resume(with: $0) }
             } catch {
                 continuation.resume(throwing: error)
             }
@@ -149,7 +182,8 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     }
 
     /// Blocks until at least one input waits, then gathers up to `maxBatchSize`
-    /// within `maxWait` of the oldest one's arrival. Nil once stopped and drained.
+    /// within `maxWait` of the oldest one's arrival, waiting only while announced
+    /// inputs are still to come. Nil once stopped and drained.
     private func nextBatch() -> [Job]? {
         condition.lock()
         defer { condition.unlock() }
@@ -158,7 +192,7 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
             condition.wait()
         }
         let deadlineNanos = queue[queueHead].enqueued + UInt64(maxWait * 1e9)
-        while queue.count - queueHead < maxBatchSize && !isStopped {
+        while queue.count - queueHead < maxBatchSize && announced > 0 && !isStopped {
             let now = DispatchTime.now().uptimeNanoseconds
             if now >= deadlineNanos { break }
             let remaining = Double(deadlineNanos - now) / 1e9

@@ -32,7 +32,7 @@ public struct SettingDescriptor {
             int("max_top_k", \.maxTopK, 1...100_000, "Upper bound on `top_k` (it is also capped at the number of classes)."),
             int("max_connections", \.maxConnections, 1...100_000, "Most open connections; beyond it the server answers 503 and closes."),
             int("max_batch_size", \.maxBatchSize, 1...1_024, "Most images in one forward pass (dynamic batching)."),
-            double("max_batch_wait_ms", \.maxBatchWaitMs, 0...10_000, "How long the first image of a batch waits for more, in ms."),
+            double("max_batch_wait_ms", \.maxBatchWaitMs, 0...10_000, "Longest wait of a batch's first image for others that are still being decoded, in ms (a lone request never waits)."),
             int("queue_capacity", \.queueCapacity, 1...1_000_000, "Images waiting for inference before new requests get 503 + Retry-After."),
             int("inference_threads", \.inferenceThreads, 1...256, "Threads for one forward pass (OpenBLAS and the engine)."),
             int("decode_concurrency", \.decodeConcurrency, 1...256, "Images decoded and preprocessed at the same time."),
