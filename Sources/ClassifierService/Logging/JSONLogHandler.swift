@@ -1,4 +1,5 @@
 import Foundation
+import HTTPKit
 import Logging
 
 /// A swift-log handler that writes one JSON object per line, for log collectors
@@ -27,17 +28,17 @@ public struct JSONLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let own = event.metadata { merged.merge(own) { _, new in new } }
 
-        var line = "{\"time\":" + Self.quote(Self.timestamp()) +
-            ",\"level\":" + Self.quote(event.level.rawValue) +
-            ",\"logger\":" + Self.quote(label) +
-            ",\"message\":" + Self.quote(event.message.description)
+        var line = "{\"time\":" + jsonString(Self.timestamp()) +
+            ",\"level\":" + jsonString(event.level.rawValue) +
+            ",\"logger\":" + jsonString(label) +
+            ",\"message\":" + jsonString(event.message.description)
         if let error = event.error {
-            line += ",\"error\":" + Self.quote(String(describing: error))
+            line += ",\"error\":" + jsonString(String(describing: error))
         }
         let reserved: Set<String> = ["time", "level", "logger", "message", "error"]
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             let name = reserved.contains(key) ? "meta_" + key : key
-            line += "," + Self.quote(name) + ":" + Self.render(value)
+            line += "," + jsonString(name) + ":" + Self.render(value)
         }
         line += "}\n"
         sink.write(line)
@@ -45,38 +46,19 @@ public struct JSONLogHandler: LogHandler {
 
     static func render(_ value: Logger.MetadataValue) -> String {
         switch value {
-        case .string(let string): return quote(string)
+        case .string(let string): return jsonString(string)
         case .stringConvertible(let convertible):
             // Numbers and booleans stay JSON numbers and booleans.
             if convertible is Bool || convertible is any BinaryInteger || convertible is Double || convertible is Float {
                 let text = convertible.description
-                return text == "nan" || text.contains("inf") ? quote(text) : text
+                return text == "nan" || text.contains("inf") ? jsonString(text) : text
             }
-            return quote(convertible.description)
+            return jsonString(convertible.description)
         case .array(let array): return "[" + array.map(render).joined(separator: ",") + "]"
         case .dictionary(let dictionary):
             return "{" + dictionary.sorted(by: { $0.key < $1.key })
-                .map { quote($0.key) + ":" + render($0.value) }.joined(separator: ",") + "}"
+                .map { jsonString($0.key) + ":" + render($0.value) }.joined(separator: ",") + "}"
         }
-    }
-
-    /// A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped.
-    static func quote(_ string: String) -> String {
-        var out = "\""
-        out.reserveCapacity(string.utf8.count + 2)
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     static func timestamp() -> String {

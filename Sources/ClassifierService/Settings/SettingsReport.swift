@@ -1,4 +1,5 @@
 import Foundation
+import HTTPKit
 
 /// The resolved settings as JSON (for `--print-settings`): every key with its
 /// value and the layer it came from ("default", the config file, a variable or a flag).
@@ -8,7 +9,7 @@ public enum SettingsReport {
         for descriptor in SettingDescriptor.all {
             let value = descriptor.value(in: resolved.settings)
             let source = resolved.sources[descriptor.key] ?? "default"
-            lines.append("  \(JSONLogHandler.quote(descriptor.key)): {\"value\": \(JSONLogHandler.quote(value)), \"source\": \(JSONLogHandler.quote(source))}")
+            lines.append("  \(jsonString(descriptor.key)): {\"value\": \(jsonString(value)), \"source\": \(jsonString(source))}")
         }
         return "{\n" + lines.joined(separator: ",\n") + "\n}"
     }

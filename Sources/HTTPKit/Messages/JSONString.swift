@@ -1,6 +1,9 @@
-/// A JSON string literal with the escapes RFC 8259 §7 requires.
-func jsonString(_ string: String) -> String {
+/// A JSON string literal with the escapes RFC 8259 §7 requires: quote, backslash and
+/// control characters. Public because the service's JSON log lines and settings report
+/// use the same escaping.
+public func jsonString(_ string: String) -> String {
     var out = "\""
+    out.reserveCapacity(string.utf8.count + 2)
     for scalar in string.unicodeScalars {
         switch scalar {
         case "\"": out += "\\\""
