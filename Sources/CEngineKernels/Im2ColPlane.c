@@ -104,3 +104,52 @@ void engine_col2im_plane(float *columns, long H, long W, long R, long S, long st
         }
     }
 }
+
+void engine_im2col_index_table(long H, long W, long R, long S, long stride, long pad, long P, long Q,
+                               int *table) {
+    for (long r = 0; r < R; r++) {
+        for (long s = 0; s < S; s++) {
+            int *row = table + (r * S + s) * P * Q;
+            for (long p = 0; p < P; p++) {
+                long y = p * stride - pad + r;
+                for (long q = 0; q < Q; q++) {
+                    long x = q * stride - pad + s;
+                    row[p * Q + q] = (y >= 0 && y < H && x >= 0 && x < W) ? (int)(y * W + x) : -1;
+                }
+            }
+        }
+    }
+}
+
+void engine_im2col_indexed(const float *input, long images, long channels, long inputPlane,
+                           const int *table, long taps, long PQ, float *destination, long rowLength) {
+    for (long image = 0; image < images; image++) {
+        for (long c = 0; c < channels; c++) {
+            const float *plane = input + (image * channels + c) * inputPlane;
+            float *rows = destination + c * taps * rowLength + image * PQ;
+            for (long t = 0; t < taps; t++) {
+                const int *index = table + t * PQ;
+                float *out = rows + t * rowLength;
+                for (long i = 0; i < PQ; i++) out[i] = index[i] >= 0 ? plane[index[i]] : 0.0f;
+            }
+        }
+    }
+}
+
+void engine_col2im_indexed(const float *columns, long images, long channels, long inputPlane,
+                           const int *table, long taps, long PQ, float *output, long rowLength) {
+    for (long image = 0; image < images; image++) {
+        for (long c = 0; c < channels; c++) {
+            float *plane = output + (image * channels + c) * inputPlane;
+            const float *rows = columns + c * taps * rowLength + image * PQ;
+            memset(plane, 0, sizeof(float) * inputPlane);
+            for (long t = 0; t < taps; t++) {
+                const int *index = table + t * PQ;
+                const float *from = rows + t * rowLength;
+                // Within one tap distinct output positions read distinct input positions,
+                // so these adds never collide.
+                for (long i = 0; i < PQ; i++) if (index[i] >= 0) plane[index[i]] += from[i];
+            }
+        }
+    }
+}

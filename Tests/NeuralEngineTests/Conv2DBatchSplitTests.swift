@@ -12,7 +12,8 @@ import Testing
         let output: Tensor, inputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor?
     }
 
-    func run(threads: Int, kernel: Int, padding: Int, stride: Int, keepColumns: Bool = true) -> Run {
+    func run(threads: Int, kernel: Int, padding: Int, stride: Int, keepColumns: Bool = true,
+             height: Int = 9, width: Int = 7) -> Run {
         let original = EngineThreads.count
         EngineThreads.set(threads)
         defer { EngineThreads.set(original) }
@@ -21,7 +22,7 @@ import Testing
                            generator: &generator)
         if !keepColumns { layer.keptColumnsBudget = 0 }
         // Five images: shares of 2+3 (two threads) and 1+2+2 (three threads).
-        let input = randomTensor([5, 3, 9, 7], seed: 22)
+        let input = randomTensor([5, 3, height, width], seed: 22)
         layer.zeroGradients()
         let output = layer.forward(input, training: true)
         let dx = layer.backward(randomTensor(output.shape, seed: 23))
@@ -42,6 +43,22 @@ import Testing
             // Columns kept from the forward pass or rebuilt by im2col: the same products.
             #expect(split == run(threads: threads, kernel: kernel, padding: padding, stride: stride,
                                  keepColumns: false))
+        }
+    }
+
+    @Test("with skipped kernel taps (1×1 and 2×2 maps), shares still give the serial result and the same bits",
+          arguments: [(1, 1), (2, 2)])
+    func skippedTapsKeepTheSplitExact(height: Int, width: Int) {
+        let stride = height == 1 ? 1 : 2
+        let serial = run(threads: 1, kernel: 3, padding: 1, stride: stride, height: height, width: width)
+        for threads in [2, 3] {
+            let split = run(threads: threads, kernel: 3, padding: 1, stride: stride, height: height, width: width)
+            #expect(maxAbsoluteDifference(split.output, serial.output) < 1e-5)
+            #expect(maxAbsoluteDifference(split.inputGradient, serial.inputGradient) < 1e-5)
+            #expect(maxAbsoluteDifference(split.weightGradient, serial.weightGradient) < 1e-4)
+            #expect(split == run(threads: threads, kernel: 3, padding: 1, stride: stride, height: height, width: width))
+            #expect(split == run(threads: threads, kernel: 3, padding: 1, stride: stride, keepColumns: false,
+                                 height: height, width: width))
         }
     }
 

@@ -22,6 +22,11 @@ import Testing
         // Padding wider than half the kernel: whole kernel rows and columns see only zeros.
         Case(channels: 2, filters: 2, kernel: 3, stride: 2, padding: 2, bias: true, shape: [2, 2, 5, 4]),
         Case(channels: 3, filters: 2, kernel: 3, stride: 1, padding: 3, bias: false, shape: [1, 3, 4, 5]),
+        // Maps so small that some taps only ever read padding and are skipped (ActiveTaps):
+        // the centre tap alone on 1×1, four taps for 2×2 → 1×1 at stride 2.
+        Case(channels: 3, filters: 4, kernel: 3, stride: 1, padding: 1, bias: true, shape: [3, 3, 1, 1]),
+        Case(channels: 2, filters: 3, kernel: 3, stride: 2, padding: 1, bias: false, shape: [2, 2, 2, 2]),
+        Case(channels: 2, filters: 3, kernel: 3, stride: 1, padding: 1, bias: true, shape: [2, 2, 1, 3]),
     ]
 
     func makeLayer(_ c: Case, seed: UInt64 = 1) -> Conv2D {
@@ -56,6 +61,18 @@ import Testing
                                            bias: layer.bias?.value, stride: c.stride, padding: c.padding)
         #expect(maxAbsoluteDifference(layer.forward(input, training: false), expected) < 1e-4)
         checkGradients(of: layer, input: input, probes: 25)
+    }
+
+    @Test func skippedTapsAreThoseThatOnlyReadPadding() {
+        func taps(_ size: (Int, Int), stride: Int) -> [Int]? {
+            ActiveTaps(ConvolutionGeometry(channels: 1, height: size.0, width: size.1, kernelHeight: 3,
+                                           kernelWidth: 3, stride: stride, padding: 1))?.indices
+        }
+        #expect(taps((1, 1), stride: 1) == [4])
+        #expect(taps((2, 2), stride: 2) == [4, 5, 7, 8])
+        #expect(taps((1, 3), stride: 1) == [3, 4, 5])
+        #expect(taps((2, 2), stride: 1) == nil)  // every tap reads the input somewhere
+        #expect(taps((28, 28), stride: 1) == nil)  // beyond the indexed im2col's planes
     }
 
     @Test("gradients match finite differences", arguments: cases)

@@ -25,4 +25,19 @@ void engine_im2col_plane(const float *plane, long H, long W, long R, long S, lon
 void engine_col2im_plane(float *columns, long H, long W, long R, long S, long stride, long pad,
                          long P, long Q, float *plane, long rowLength);
 
+/// For small output planes, where per-plane calls cost more than the copying: the input
+/// offset y·W + x that im2col reads for tap t = r·S + s and output position p·Q + q, or −1
+/// in the padding. `table` holds R·S·P·Q entries.
+void engine_im2col_index_table(long H, long W, long R, long S, long stride, long pad, long P, long Q,
+                               int *table);
+
+/// im2col of `images` whole images (channels × inputPlane each) through an index table:
+/// the same column layout as `engine_im2col_plane`.
+void engine_im2col_indexed(const float *input, long images, long channels, long inputPlane,
+                           const int *table, long taps, long PQ, float *destination, long rowLength);
+
+/// The adjoint of `engine_im2col_indexed`: sets each image's planes to the scattered sums.
+void engine_col2im_indexed(const float *columns, long images, long channels, long inputPlane,
+                           const int *table, long taps, long PQ, float *output, long rowLength);
+
 #endif

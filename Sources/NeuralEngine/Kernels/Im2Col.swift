@@ -10,10 +10,23 @@ import CEngineKernels
 
 /// Fills `columns` (C·R·S, G·P·Q) from `input` (G, C, H, W). Parallel over (image, channel).
 func im2col(
-    _ input: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
+    _ input: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry, taps: ActiveTaps? = nil,
     into columns: UnsafeMutablePointer<Float>, parallel: Bool = true
 ) {
     let rowLength = images * g.outputPlane
+    if g.outputPlane <= indexedPlaneLimit {
+        let table = indexTable(g, taps: taps)
+        let tapCount = taps?.count ?? g.kernelHeight * g.kernelWidth
+        let imageCost = g.channels * tapCount * g.outputPlane
+        table.withUnsafeBufferPointer { t in
+            parallelFor(images, minimumChunk: chunk(parallel, itemCost: imageCost, items: images)) { range in
+                engine_im2col_indexed(input + range.lowerBound * g.channels * g.inputPlane, range.count,
+                                      g.channels, g.inputPlane, t.baseAddress!, tapCount,
+                                      g.outputPlane, columns + range.lowerBound * g.outputPlane, rowLength)
+            }
+        }
+        return
+    }
     let perTaskCost = g.kernelHeight * g.kernelWidth * g.outputPlane
     parallelFor(images * g.channels, minimumChunk: chunk(parallel, itemCost: perTaskCost, items: images * g.channels)) { range in
         for item in range {
@@ -31,10 +44,23 @@ func im2col(
 /// Parallel over (image, channel), whose writes are disjoint.
 /// Overwrites the entries of `columns` that fall into the padding (it is scratch).
 func col2im(
-    _ columns: UnsafeMutablePointer<Float>, images: Int, geometry g: ConvolutionGeometry,
+    _ columns: UnsafeMutablePointer<Float>, images: Int, geometry g: ConvolutionGeometry, taps: ActiveTaps? = nil,
     into input: UnsafeMutablePointer<Float>, parallel: Bool = true
 ) {
     let rowLength = images * g.outputPlane
+    if g.outputPlane <= indexedPlaneLimit {
+        let table = indexTable(g, taps: taps)
+        let tapCount = taps?.count ?? g.kernelHeight * g.kernelWidth
+        let imageCost = g.channels * tapCount * g.outputPlane
+        table.withUnsafeBufferPointer { t in
+            parallelFor(images, minimumChunk: chunk(parallel, itemCost: imageCost, items: images)) { range in
+                engine_col2im_indexed(columns + range.lowerBound * g.outputPlane, range.count, g.channels,
+                                      g.inputPlane, t.baseAddress!, tapCount,
+                                      g.outputPlane, input + range.lowerBound * g.channels * g.inputPlane, rowLength)
+            }
+        }
+        return
+    }
     let perTaskCost = g.kernelHeight * g.kernelWidth * g.outputPlane
     parallelFor(images * g.channels, minimumChunk: chunk(parallel, itemCost: perTaskCost, items: images * g.channels)) { range in
         for item in range {
@@ -82,9 +108,72 @@ func gatherImages(
     }
 }
 
+/// Output planes up to this size (8×8) go through an index table, one C call per group of
+/// images: on the 7×7 … 1×1 maps of ResNet's later stages the per-plane calls, each a few
+/// dozen scalars per tap, cost more than the copying itself.
+let indexedPlaneLimit = 64
+
+/// `engine_im2col_index_table` for `g`: R·S·P·Q input offsets, −1 in the padding; only the
+/// rows of `taps` when given.
+private func indexTable(_ g: ConvolutionGeometry, taps: ActiveTaps? = nil) -> [Int32] {
+    let full = fullIndexTable(g)
+    guard let taps else { return full }
+    let plane = g.outputPlane
+    return taps.indices.flatMap { full[$0 * plane..<($0 + 1) * plane] }
+}
+
+private func fullIndexTable(_ g: ConvolutionGeometry) -> [Int32] {
+    [Int32](unsafeUninitializedCapacity: g.kernelHeight * g.kernelWidth * g.outputPlane) { buffer, count in
+        engine_im2col_index_table(g.height, g.width, g.kernelHeight, g.kernelWidth, g.stride, g.padding,
+                                  g.outputHeight, g.outputWidth, buffer.baseAddress!)
+        count = buffer.count
+    }
+}
+
 /// The `parallelFor` chunk: sized by cost, or the whole loop when the caller already runs
 /// on one share of a `BatchSplit` (`parallel == false`).
 @inline(__always)
 private func chunk(_ parallel: Bool, itemCost: Int, items: Int) -> Int {
     parallel ? chunkSize(forItemCost: itemCost) : max(1, items)
+}
+
+/// The kernel taps (r·S + s) that read inside the input for at least one output position,
+/// when that is fewer than all of them: on a 1×1 map a 3×3, padding-1 kernel reads the
+/// input only through its centre tap, so its column matrix needs C rows instead of 9·C and
+/// its GEMMs do a ninth of the work (ResNet-18's last stage on 28×28 inputs). Only for
+/// planes small enough for the indexed im2col, the one path that can skip taps.
+struct ActiveTaps: Equatable {
+    let indices: [Int]
+    var count: Int { indices.count }
+
+    init?(_ g: ConvolutionGeometry) {
+        guard g.outputPlane <= indexedPlaneLimit else { return nil }
+        let table = fullIndexTable(g), plane = g.outputPlane
+        let taps = (0..<(g.kernelHeight * g.kernelWidth)).filter { tap in
+            table[tap * plane..<(tap + 1) * plane].contains { $0 >= 0 }
+        }
+        guard !taps.isEmpty, taps.count < g.kernelHeight * g.kernelWidth else { return nil }
+        indices = taps
+    }
+
+    /// (K, C·R·S) → (K, C·T): the weight columns of the active taps.
+    func compact(_ weight: UnsafePointer<Float>, outChannels: Int, channels: Int, kernelArea: Int,
+                 into compact: UnsafeMutablePointer<Float>) {
+        let t = count
+        for row in 0..<(outChannels * channels) {
+            let from = weight + row * kernelArea, to = compact + row * t
+            for (j, tap) in indices.enumerated() { to[j] = from[tap] }
+        }
+    }
+
+    /// Adds a compact (K, C·T) gradient back into the full (K, C·R·S) one; the other taps'
+    /// gradient is zero, as they only ever multiplied padding.
+    func addExpanded(_ compact: UnsafePointer<Float>, outChannels: Int, channels: Int, kernelArea: Int,
+                     into weightGradient: UnsafeMutablePointer<Float>) {
+        let t = count
+        for row in 0..<(outChannels * channels) {
+            let from = compact + row * t, to = weightGradient + row * kernelArea
+            for (j, tap) in indices.enumerated() { to[tap] += from[j] }
+        }
+    }
 }

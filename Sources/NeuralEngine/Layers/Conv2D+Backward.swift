@@ -25,15 +25,19 @@ extension Conv2D {
         scratch.reserve(columns: &columns, product: &product, shares: split.tasks)
         let layout = KeptColumnsLayout(images: n, shares: split.tasks, group: scratch.group)
         let useKept = updateWeight && keptLayout == layout
-        let weightCount = weight.value.count
-        let privateWeightGradients = updateWeight ? weightCount * (split.tasks - 1) : 0
+        let taps = activeTaps(g)
+        if let taps { compactWeights(g, taps: taps) }
+        // With skipped taps every share's dW is compact and private, expanded in share order.
+        let weightCount = taps.map { k * g.channels * $0.count } ?? weight.value.count
+        let privateShares = taps == nil ? split.tasks - 1 : split.tasks
+        let privateWeightGradients = updateWeight ? weightCount * privateShares : 0
         weightGradientScratch.ensureCount(max(1, privateWeightGradients))
         // Fully written below: by the 1×1 GEMM (β = 0) or by col2im, which zeroes each plane.
         var inputGradient = Tensor.uninitialized(shape: input.shape) { _ in }
         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
             input.scalars.withUnsafeBufferPointer { x in
                 outputGradient.scalars.withUnsafeBufferPointer { dy in
-                    weight.value.scalars.withUnsafeBufferPointer { w in
+                    (taps == nil ? weight.value.scalars : compactWeight).withUnsafeBufferPointer { w in
                         weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
                             weightGradientScratch.withUnsafeMutableBufferPointer { privateDW in
                                 columns.withUnsafeMutableBufferPointer { col in
@@ -49,14 +53,20 @@ extension Conv2D {
                                             // Inside the serial-BLAS region: a threaded saxpy here
                                             // would wake OpenBLAS's workers, which then spin.
                                             for share in 0..<privateWeightGradients / max(1, weightCount) {
-                                                cblas_saxpy(Int32(weightCount), 1,
-                                                            privateDW.baseAddress! + share * weightCount, 1,
-                                                            dw.baseAddress!, 1)
+                                                let shareDW = privateDW.baseAddress! + share * weightCount
+                                                if let taps {
+                                                    taps.addExpanded(shareDW, outChannels: k, channels: g.channels,
+                                                                     kernelArea: kernelSize * kernelSize,
+                                                                     into: dw.baseAddress!)
+                                                } else {
+                                                    cblas_saxpy(Int32(weightCount), 1, shareDW, 1, dw.baseAddress!, 1)
+                                                }
                                             }
                                         }) { task, images in
-                                            let weightGradient = task == 0
-                                                ? dw.baseAddress! : privateDW.baseAddress! + (task - 1) * weightCount
-                                            backward(images, geometry: g, buffers: buffers, group: scratch.group,
+                                            let privateIndex = taps == nil ? task - 1 : task
+                                            let weightGradient = privateIndex < 0
+                                                ? dw.baseAddress! : privateDW.baseAddress! + privateIndex * weightCount
+                                            backward(images, geometry: g, taps: taps, buffers: buffers, group: scratch.group,
                                                      weightGradient: updateWeight ? weightGradient : nil,
                                                      columns: col.baseAddress! + task * scratch.columnsPerShare,
                                                      keptColumns: useKept ? UnsafePointer(kept.baseAddress) : nil,
@@ -77,14 +87,16 @@ extension Conv2D {
 
     /// The backward pass over `images` of the batch; adds their dW to `weightGradient`
     /// when it is given (the weight is trainable), from the forward pass's `keptColumns`
-    /// when given, else from columns rebuilt by im2col.
+    /// when given, else from columns rebuilt by im2col. With `taps`, the columns,
+    /// `buffers.weight` and `weightGradient` hold the active taps only.
     private func backward(
-        _ images: Range<Int>, geometry g: ConvolutionGeometry, buffers: UnsafeConvolutionGradientBuffers,
+        _ images: Range<Int>, geometry g: ConvolutionGeometry, taps: ActiveTaps?,
+        buffers: UnsafeConvolutionGradientBuffers,
         group: Int, weightGradient dw: UnsafeMutablePointer<Float>?,
         columns: UnsafeMutablePointer<Float>, keptColumns: UnsafePointer<Float>?,
         product: UnsafeMutablePointer<Float>, parallel: Bool
     ) {
-        let k = outChannels, c = inChannels, crs = g.patchSize, plane = g.outputPlane
+        let k = outChannels, c = inChannels, crs = patchRows(g, taps: taps), plane = g.outputPlane
         let x = buffers.input, w = buffers.weight, dy = buffers.outputGradient, dx = buffers.inputGradient
         if isPointwise {
             for image in images {
@@ -118,7 +130,7 @@ extension Conv2D {
                 if let keptColumns {
                     forwardColumns = keptColumns + first * crs * plane
                 } else {
-                    im2col(x + first * c * g.inputPlane, images: count, geometry: g, into: columns,
+                    im2col(x + first * c * g.inputPlane, images: count, geometry: g, taps: taps, into: columns,
                            parallel: parallel)
                     forwardColumns = UnsafePointer(columns)
                 }
@@ -130,7 +142,8 @@ extension Conv2D {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
                         Int32(crs), Int32(width), Int32(k), 1,
                         w, Int32(crs), dyGroup, Int32(width), 0, columns, Int32(width))
-            col2im(columns, images: count, geometry: g, into: dx + first * c * g.inputPlane, parallel: parallel)
+            col2im(columns, images: count, geometry: g, taps: taps, into: dx + first * c * g.inputPlane,
+                   parallel: parallel)
             first += count
         }
     }

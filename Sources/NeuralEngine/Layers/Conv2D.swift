@@ -43,8 +43,12 @@ public final class Conv2D: Layer {
     var keptLayout: KeptColumnsLayout?
     var columns: [Float] = []
     var product: [Float] = []
-    /// The private dW of every share but the first (see `backward`).
+    /// The private dW of every share but the first (see `backward`), or of every share in
+    /// compact form when taps are skipped.
     var weightGradientScratch: [Float] = []
+    /// The weight's columns for the active taps only (`ActiveTaps.compact`), when the
+    /// geometry skips taps.
+    var compactWeight: [Float] = []
 
     public init(
         inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -107,12 +111,15 @@ public final class Conv2D: Layer {
         let split = BatchSplit(images: n)
         let scratch = ConvolutionScratch(layer: self, geometry: g, share: split.largestShare)
         scratch.reserve(columns: &columns, product: &product, shares: split.tasks)
-        let keep = training && !isPointwise && weight.isTrainable && n * g.patchSize * plane <= keptColumnsBudget
+        let taps = activeTaps(g)
+        let patch = patchRows(g, taps: taps)
+        let keep = training && !isPointwise && weight.isTrainable && n * patch * plane <= keptColumnsBudget
         keptLayout = keep ? KeptColumnsLayout(images: n, shares: split.tasks, group: scratch.group) : nil
-        if keep { keptColumns.ensureCount(n * g.patchSize * plane) }
+        if keep { keptColumns.ensureCount(n * patch * plane) }
+        if let taps { compactWeights(g, taps: taps) }
         return Tensor.uninitialized(shape: [n, k, g.outputHeight, g.outputWidth]) { out in
             input.scalars.withUnsafeBufferPointer { x in
-                weight.value.scalars.withUnsafeBufferPointer { w in
+                (taps == nil ? weight.value.scalars : compactWeight).withUnsafeBufferPointer { w in
                     (bias?.value.scalars ?? []).withUnsafeBufferPointer { b in
                         columns.withUnsafeMutableBufferPointer { col in
                             product.withUnsafeMutableBufferPointer { prod in
@@ -122,7 +129,7 @@ public final class Conv2D: Layer {
                                         bias: bias == nil ? nil : b.baseAddress, output: out.baseAddress!)
                                     let keptBase = keep ? kept.baseAddress : nil
                                     split.run { task, images in
-                                        forward(images, geometry: g, buffers: shared, group: scratch.group,
+                                        forward(images, geometry: g, taps: taps, buffers: shared, group: scratch.group,
                                                 columns: col.baseAddress! + task * scratch.columnsPerShare,
                                                 keptColumns: keptBase,
                                                 product: prod.baseAddress! + task * scratch.productPerShare,
@@ -139,9 +146,10 @@ public final class Conv2D: Layer {
 
     /// Convolves `images` of the batch: 1×1 GEMMs straight into the output, or im2col over
     /// groups of `group` images, one GEMM per group, then the scatter to NCHW. The columns
-    /// go to the share's scratch, or into `keptColumns` (whole batch) when given.
+    /// go to the share's scratch, or into `keptColumns` (whole batch) when given. With
+    /// `taps`, the columns and `buffers.weight` hold the active taps only.
     private func forward(
-        _ images: Range<Int>, geometry g: ConvolutionGeometry, buffers: UnsafeConvolutionBuffers,
+        _ images: Range<Int>, geometry g: ConvolutionGeometry, taps: ActiveTaps?, buffers: UnsafeConvolutionBuffers,
         group: Int, columns scratchColumns: UnsafeMutablePointer<Float>,
         keptColumns: UnsafeMutablePointer<Float>?, product: UnsafeMutablePointer<Float>, parallel: Bool
     ) {
@@ -158,18 +166,19 @@ public final class Conv2D: Layer {
             }
             return
         }
+        let patch = patchRows(g, taps: taps)
         var first = images.lowerBound
         while first < images.upperBound {
             let count = min(group, images.upperBound - first)
             let width = count * plane
-            let columns = keptColumns.map { $0 + first * g.patchSize * plane } ?? scratchColumns
-            im2col(x + first * g.channels * g.inputPlane, images: count, geometry: g, into: columns,
+            let columns = keptColumns.map { $0 + first * patch * plane } ?? scratchColumns
+            im2col(x + first * g.channels * g.inputPlane, images: count, geometry: g, taps: taps, into: columns,
                    parallel: parallel)
             let y = out + first * k * plane
             let target = count == 1 ? y : product
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                        Int32(k), Int32(width), Int32(g.patchSize), 1,
-                        w, Int32(g.patchSize), columns, Int32(width),
+                        Int32(k), Int32(width), Int32(patch), 1,
+                        w, Int32(patch), columns, Int32(width),
                         0, target, Int32(width))
             if count == 1 {
                 if let bias = buffers.bias { addBias(bias, to: y, images: 1, plane: plane) }
@@ -178,6 +187,27 @@ public final class Conv2D: Layer {
                               into: y, parallel: parallel)
             }
             first += count
+        }
+    }
+
+    /// The taps this layer's im2col path can skip on `g`, if any.
+    func activeTaps(_ g: ConvolutionGeometry) -> ActiveTaps? {
+        isPointwise ? nil : ActiveTaps(g)
+    }
+
+    /// Rows of the column matrix: C·R·S, or C·T with `taps`.
+    func patchRows(_ g: ConvolutionGeometry, taps: ActiveTaps?) -> Int {
+        taps.map { g.channels * $0.count } ?? g.patchSize
+    }
+
+    /// Fills `compactWeight` with the weight's columns for `taps`.
+    func compactWeights(_ g: ConvolutionGeometry, taps: ActiveTaps) {
+        compactWeight.ensureCount(outChannels * g.channels * taps.count)
+        weight.value.scalars.withUnsafeBufferPointer { w in
+            compactWeight.withUnsafeMutableBufferPointer { c in
+                taps.compact(w.baseAddress!, outChannels: outChannels, channels: g.channels,
+                             kernelArea: kernelSize * kernelSize, into: c.baseAddress!)
+            }
         }
     }
 
