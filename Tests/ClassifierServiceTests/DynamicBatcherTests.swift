@@ -77,6 +77,40 @@ import Testing
         batcher.stop()
     }
 
+    @Test func anIdleBatcherRunsALoneInputInlineAndABusyOneDeclines() throws {
+        let sizes = Sizes()
+        let gate = DispatchSemaphore(value: 0)
+        let entered = DispatchSemaphore(value: 0)
+        var observer = DynamicBatcher<Int, Int>.Observer()
+        observer.batchFinished = { size, _ in sizes.append(size) }
+        let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 8, maxWait: 30, capacity: 8, observer: observer) { inputs in
+            if inputs.contains(-1) {  // hold the forward pass until the test opens the gate
+                entered.signal()
+                gate.wait()
+            }
+            return inputs.map { .success($0 * 2) }
+        }
+        // Idle: runs on this thread, counted as a batch of one, and settles its announcement.
+        batcher.announce(1)
+        #expect(try batcher.runIfIdle(21, announced: true)?.get() == 42)
+        #expect(sizes.all == [1])
+        // Another input announced: it would be worth waiting for, so decline.
+        batcher.announce(2)
+        #expect(batcher.runIfIdle(1, announced: true) == nil)
+        batcher.withdraw(2)
+        // A forward pass running on the batch thread: decline, and submit instead.
+        let held = Thread { _ = try? batcher.submitAndWait(-1) }
+        held.start()
+        entered.wait()
+        #expect(batcher.runIfIdle(5) == nil)
+        let box = ResultBox<Int>()
+        try batcher.submit(5) { box.fulfil($0) }
+        gate.signal()
+        #expect(try box.wait().get() == 10)
+        batcher.stop()
+        #expect(batcher.runIfIdle(5) == nil)  // stopped
+    }
+
     @Test func aFullQueueRefusesAtOnce() throws {
         let gate = DispatchSemaphore(value: 0)
         let batcher = DynamicBatcher<Int, Int>(maxBatchSize: 1, maxWait: 0, capacity: 2) { inputs in

@@ -44,6 +44,9 @@ import Testing
         let evaluated = try ModelEvaluation.run(model: out.path, data: data.path, threads: 2)
         #expect(evaluated.report.confusion.total == 72)
         #expect(evaluated.json().contains("\"confusionMatrix\""))
+        let mirrored = try ModelEvaluation.run(model: out.path, data: data.path, threads: 2, flipAveraging: true)
+        #expect(mirrored.report.confusion.total == 72)
+        #expect(mirrored.json().contains("\"flipTTA\" : true") && mirrored.text().contains("test-time augmentation"))
 
         // The report: curves, heat map, classification table, configuration.
         let html = try String(contentsOfFile: outcome.reportPath, encoding: .utf8)

@@ -18,9 +18,10 @@ public struct UploadedImage: Sendable {
 ///
 /// Work for `POST /classify`: take the current model snapshot (kept to the end,
 /// so a reload never changes the model under a request); decode and preprocess
-/// on the caller's thread, at most `decodeConcurrency` at a time; queue the
-/// tensors on the `DynamicBatcher`, which runs them through the model in
-/// batches on one thread; then softmax and top-k.
+/// on the decode pool, at most `decodeConcurrency` at a time (a small lone image
+/// on the request's own thread); queue the tensors on the `DynamicBatcher`, which
+/// runs them through the model in batches on one thread (a lone image on an idle
+/// batcher runs at once, inline); then softmax and top-k.
 public final class ClassificationService: Sendable {
     public let settings: ServerSettings
     public let store: ModelStore<any ClassifierModel>
@@ -119,6 +120,41 @@ public final class ClassificationService: Sendable {
         let decodeStarted = DispatchTime.now().uptimeNanoseconds
         let metrics = self.metrics
         var decoded = [Result<[Float], ServiceError>?](repeating: nil, count: images.count)
+        if images.count == 1, images[0].bytes.count <= Self.inlineDecodeLimit {
+            // A small lone image is decoded right here: a hop to the decode pool and back
+            // would cost more than the decode's hold on this thread.
+            let imageStarted = DispatchTime.now().uptimeNanoseconds
+            decoded[0] = Self.preprocess(images[0].bytes, model: model, limits: limits)
+            metrics.recordDecode(seconds: Double(DispatchTime.now().uptimeNanoseconds - imageStarted) / 1e9)
+        } else {
+            await decodeInParallel(images, model: model, limits: limits, into: &decoded)
+        }
+        let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - decodeStarted) / 1e6
+        batcher.withdraw(decoded.filter { if case .success? = $0 { false } else { true } }.count)
+
+        // Queue every decoded image; they may share batches with other requests. A lone
+        // image on an idle batcher runs at once on this thread (`runIfIdle`).
+        var inferred = [Result<InferenceResult, ServiceError>?](repeating: nil, count: images.count)
+        if images.count == 1, case .success(let tensor)? = decoded[0],
+           let result = batcher.runIfIdle(InferenceJob(model: model, version: snapshot.version, input: tensor),
+                                          announced: true) {
+            inferred[0] = result.mapError { ($0 as? ServiceError) ?? .internalError("\($0)") }
+        } else {
+            await inferQueued(decoded, model: model, version: snapshot.version, into: &inferred)
+        }
+        return respond(images, decoded: decoded, inferred: inferred, k: k, batch: batch, snapshotPath: snapshot.path,
+                       version: snapshot.version, labels: model.labels, started: started, decodeMs: decodeMs)
+    }
+
+    /// Single images up to this size are decoded on the request's own thread (a 640×480
+    /// JPEG is about 60 KiB and takes under a millisecond); larger ones, and every image
+    /// of a multi-image request, go to the decode pool.
+    static let inlineDecodeLimit = 256 * 1024
+
+    /// Decodes and preprocesses `images` on the decode pool, in parallel.
+    private func decodeInParallel(_ images: [UploadedImage], model: any ClassifierModel, limits: ImageLimits,
+                                  into decoded: inout [Result<[Float], ServiceError>?]) async {
+        let metrics = self.metrics
         await withTaskGroup(of: (Int, Result<[Float], ServiceError>).self) { group in
             for (index, image) in images.enumerated() {
                 group.addTask { [decodePool] in
@@ -132,15 +168,15 @@ public final class ClassificationService: Sendable {
             }
             for await (index, result) in group { decoded[index] = result }
         }
-        let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - decodeStarted) / 1e6
-        batcher.withdraw(decoded.filter { if case .success? = $0 { false } else { true } }.count)
+    }
 
-        // Queue every decoded image; they may share batches with other requests.
-        var inferred = [Result<InferenceResult, ServiceError>?](repeating: nil, count: images.count)
+    /// Submits every decoded image to the batcher and waits for all their results.
+    private func inferQueued(_ decoded: [Result<[Float], ServiceError>?], model: any ClassifierModel, version: String,
+                             into inferred: inout [Result<InferenceResult, ServiceError>?]) async {
         await withTaskGroup(of: (Int, Result<InferenceResult, ServiceError>).self) { group in
-            for index in 0..<images.count {
+            for index in decoded.indices {
                 guard case .success(let tensor)? = decoded[index] else { continue }
-                let job = InferenceJob(model: model, version: snapshot.version, input: tensor)
+                let job = InferenceJob(model: model, version: version, input: tensor)
                 group.addTask { [batcher, settings] in
                     do {
                         return (index, .success(try await batcher.submit(job, announced: true)))
@@ -155,7 +191,13 @@ public final class ClassificationService: Sendable {
             }
             for await (index, result) in group { inferred[index] = result }
         }
+    }
 
+    /// The JSON answer: one prediction list, or the batch shape, or the error.
+    private func respond(_ images: [UploadedImage], decoded: [Result<[Float], ServiceError>?],
+                         inferred: [Result<InferenceResult, ServiceError>?], k: Int, batch: Bool,
+                         snapshotPath: String, version: String, labels: [String], started: UInt64,
+                         decodeMs: Double) -> ServiceResponse {
         var entries: [(filename: String?, outcome: Result<InferenceResult, ServiceError>)] = []
         for index in 0..<images.count {
             let outcome: Result<InferenceResult, ServiceError>
@@ -170,12 +212,12 @@ public final class ClassificationService: Sendable {
         let totalMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
         let inferenceMs = entries.compactMap { try? $0.outcome.get().forwardSeconds }.max().map { $0 * 1000 } ?? 0
         let timing = APIPayload.Timing(decode: rounded(decodeMs), inference: rounded(inferenceMs), total: rounded(totalMs))
-        let reference = APIPayload.ModelReference(name: Self.modelName(forPath: snapshot.path), version: snapshot.version)
+        let reference = APIPayload.ModelReference(name: Self.modelName(forPath: snapshotPath), version: version)
 
         if !batch, let only = entries.first, entries.count == 1 {
             switch only.outcome {
             case .success(let result):
-                return .json(APIPayload.Classification(predictions: topPredictions(result.probabilities, labels: model.labels, k: k),
+                return .json(APIPayload.Classification(predictions: topPredictions(result.probabilities, labels: labels, k: k),
                                                        model: reference, timing_ms: timing))
             case .failure(let error):
                 return .error(error)
@@ -189,7 +231,7 @@ public final class ClassificationService: Sendable {
             switch entry.outcome {
             case .success(let result):
                 return .init(filename: entry.filename,
-                             predictions: topPredictions(result.probabilities, labels: model.labels, k: k), error: nil)
+                             predictions: topPredictions(result.probabilities, labels: labels, k: k), error: nil)
             case .failure(let error):
                 return .init(filename: entry.filename, predictions: nil,
                              error: .init(code: error.code, message: error.message))

@@ -19,7 +19,9 @@ public struct ServiceResponse: Sendable {
 
     public static func json<T: Encodable>(_ value: T, status: Int = 200) -> ServiceResponse {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted keys: the same answer always has the same bytes (corelibs Foundation
+        // otherwise orders keys differently from one response to the next).
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
             let data = try encoder.encode(value)
             return ServiceResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(data))

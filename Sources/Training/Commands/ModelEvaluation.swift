@@ -11,6 +11,8 @@ public enum ModelEvaluation {
         public var classNames: [String]
         public var failures: [String]
         public var seconds: Double
+        /// Whether logits were averaged with the mirror images' (`--flip-tta`).
+        public var flipAveraged = false
 
         /// For `--json`: accuracy, top-5, per-class rows, the confusion matrix.
         public func json() -> String {
@@ -28,6 +30,7 @@ public enum ModelEvaluation {
                 var confusionMatrix: [[Int]]
                 var unreadableImages: [String]
                 var seconds: Double
+                var flipTTA: Bool
             }
             let n = report.confusion.classCount
             let output = Output(
@@ -35,7 +38,7 @@ public enum ModelEvaluation {
                 top5Accuracy: report.top5Accuracy, loss: report.loss, classes: report.rows,
                 macroAverage: report.macroAverage, weightedAverage: report.weightedAverage, labels: classNames,
                 confusionMatrix: (0..<n).map { a in (0..<n).map { report.confusion[a, $0] } },
-                unreadableImages: failures, seconds: seconds)
+                unreadableImages: failures, seconds: seconds, flipTTA: flipAveraged)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             return (try? encoder.encode(output)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -43,6 +46,7 @@ public enum ModelEvaluation {
 
         public func text() -> String {
             var out = "model: \(modelPath)\ndata: \(dataSummary)\n"
+            if flipAveraged { out += "test-time augmentation: logits averaged with the horizontally flipped image's\n" }
             out += String(format: "accuracy: %.4f on %d images", report.accuracy, report.confusion.total)
             if let top5 = report.top5Accuracy { out += String(format: ", top-5 accuracy: %.4f", top5) }
             if let loss = report.loss { out += String(format: ", loss: %.4f", loss) }
@@ -56,8 +60,9 @@ public enum ModelEvaluation {
         }
     }
 
+    /// `flipAveraging`: average each image's logits with its mirror image's (`FlipAveraging`).
     public static func run(model path: String, data: String, labels: String? = nil, batchSize: Int = 128,
-                           threads: Int? = nil) throws -> Result {
+                           threads: Int? = nil, flipAveraging: Bool = false) throws -> Result {
         guard batchSize >= 1 else { throw TrainingError.invalidConfiguration("--batch-size must be at least 1") }
         EngineThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let model = try TransferLearning.load(path)
@@ -86,12 +91,15 @@ public enum ModelEvaluation {
         var accumulator = EvaluationAccumulator(classCount: metadata.labels.count)
         let crossEntropy = SoftmaxCrossEntropy()
         for batch in batches.epoch(shuffleSeed: nil, augmentSeed: nil) {
-            let logits = inference.logits(batch.images)
+            let logits = flipAveraging
+                ? FlipAveraging.averagedLogits(batch.images) { inference.logits($0) }
+                : inference.logits(batch.images)
             accumulator.add(logits: logits, labels: batch.labels, loss: crossEntropy.loss(logits: logits, labels: batch.labels).loss)
         }
         guard accumulator.count > 0 else { throw TrainingError.noUsableImages(data) }
         return Result(modelPath: path, dataSummary: dataset.summary, report: accumulator.report(classNames: metadata.labels),
-                      classNames: metadata.labels, failures: batches.failures.lines, seconds: ProgressPrinter.now() - started)
+                      classNames: metadata.labels, failures: batches.failures.lines, seconds: ProgressPrinter.now() - started,
+                      flipAveraged: flipAveraging)
     }
 
     /// For each data class, the model's output index, by name: exactly, or else ignoring

@@ -1,0 +1,16 @@
+import Testing
+@testable import ClassifierService
+
+@Suite struct ServiceResponseTests {
+    @Test func theSameAnswerAlwaysHasTheSameBytesWithKeysInOrder() {
+        let payload = APIPayload.Classification(
+            predictions: [.init(label: "bees", score: 0.75), .init(label: "ants", score: 0.25)],
+            model: .init(name: "default", version: "0123456789ab"),
+            timing_ms: .init(decode: 1.5, inference: 0.5, total: 2.25))
+        let bodies = (0..<20).map { _ in String(decoding: ServiceResponse.json(payload).body, as: UTF8.self) }
+        #expect(Set(bodies).count == 1)
+        #expect(bodies[0] == #"{"model":{"name":"default","version":"0123456789ab"},"predictions":[{"label":"bees","score":0.75},{"label":"ants","score":0.25}],"timing_ms":{"decode":1.5,"inference":0.5,"total":2.25}}"#)
+        let error = String(decoding: ServiceResponse.error(.badRequest("no image", code: "missing_image")).body, as: UTF8.self)
+        #expect(error == #"{"error":{"code":"missing_image","message":"no image"}}"#)
+    }
+}
