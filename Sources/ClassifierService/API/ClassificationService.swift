@@ -115,14 +115,17 @@ public final class ClassificationService: Sendable {
 
         // Decode and preprocess, in parallel across the request's images, on the decode pool.
         // Announced first, so that a batch forming meanwhile waits for them (and only then).
+        let alone = images.count == 1 && batcher.isIdle
         batcher.announce(images.count)
         let limits = ImageLimits(maxPixels: settings.maxPixels, maxDimension: settings.maxDimension)
         let decodeStarted = DispatchTime.now().uptimeNanoseconds
         let metrics = self.metrics
         var decoded = [Result<[Float], ServiceError>?](repeating: nil, count: images.count)
-        if images.count == 1, images[0].bytes.count <= Self.inlineDecodeLimit {
-            // A small lone image is decoded right here: a hop to the decode pool and back
-            // would cost more than the decode's hold on this thread.
+        if alone, images[0].bytes.count <= Self.inlineDecodeLimit {
+            // A small image arriving at an idle server is decoded right here: a hop to the
+            // decode pool and back would cost more than the decode's hold on this thread.
+            // Under load the pool keeps decoding off the task threads, which then stay free
+            // to parse requests and hand results back.
             let imageStarted = DispatchTime.now().uptimeNanoseconds
             decoded[0] = Self.preprocess(images[0].bytes, model: model, limits: limits)
             metrics.recordDecode(seconds: Double(DispatchTime.now().uptimeNanoseconds - imageStarted) / 1e9)
@@ -146,9 +149,9 @@ public final class ClassificationService: Sendable {
                        version: snapshot.version, labels: model.labels, started: started, decodeMs: decodeMs)
     }
 
-    /// Single images up to this size are decoded on the request's own thread (a 640×480
-    /// JPEG is about 60 KiB and takes under a millisecond); larger ones, and every image
-    /// of a multi-image request, go to the decode pool.
+    /// A single image up to this size that arrives when the batcher is idle is decoded on
+    /// the request's own thread (a 640×480 JPEG is about 60 KiB and takes under a
+    /// millisecond); every other image goes to the decode pool.
     static let inlineDecodeLimit = 256 * 1024
 
     /// Decodes and preprocesses `images` on the decode pool, in parallel.

@@ -95,6 +95,13 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
         return queue.count - queueHead
     }
 
+    /// Nothing queued, announced or running: a request arriving now is alone.
+    public var isIdle: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count == queueHead && announced == 0 && !forwardBusy
+    }
+
     /// Says that `count` inputs are being prepared and will be submitted with
     /// `announced: true` (or withdrawn) soon: a batch being formed waits for them.
     public func announce(_ count: Int) {

@@ -35,7 +35,7 @@ public struct SettingDescriptor {
             double("max_batch_wait_ms", \.maxBatchWaitMs, 0...10_000, "Longest wait of a batch's first image for others that are still being decoded, in ms (a lone request never waits)."),
             int("queue_capacity", \.queueCapacity, 1...1_000_000, "Images waiting for inference before new requests get 503 + Retry-After."),
             int("inference_threads", \.inferenceThreads, 1...256, "Threads for one forward pass (OpenBLAS and the engine)."),
-            int("decode_concurrency", \.decodeConcurrency, 1...256, "Images decoded and preprocessed at the same time on the decode pool (a lone image of at most 256 KiB is decoded on its request's thread instead)."),
+            int("decode_concurrency", \.decodeConcurrency, 1...256, "Images decoded and preprocessed at the same time on the decode pool (a single image of at most 256 KiB arriving at an idle server is decoded on its request's thread instead)."),
             int("retry_after_seconds", \.retryAfterSeconds, 1...3_600, "`Retry-After` sent with 503 when overloaded or not ready."),
             bool("watch_model", \.watchModel, "Watch the model file and reload it when it changes (SIGHUP always reloads)."),
             double("reload_poll_seconds", \.reloadPollSeconds, 0...86_400, "Polling fallback interval for model changes in seconds; 0 disables it."),
