@@ -119,16 +119,13 @@ public final class ClassificationService: Sendable {
         batcher.announce(images.count)
         let limits = ImageLimits(maxPixels: settings.maxPixels, maxDimension: settings.maxDimension)
         let decodeStarted = DispatchTime.now().uptimeNanoseconds
-        let metrics = self.metrics
         var decoded = [Result<[Float], ServiceError>?](repeating: nil, count: images.count)
         if alone, images[0].bytes.count <= Self.inlineDecodeLimit {
             // A small image arriving at an idle server is decoded right here: a hop to the
             // decode pool and back would cost more than the decode's hold on this thread.
             // Under load the pool keeps decoding off the task threads, which then stay free
             // to parse requests and hand results back.
-            let imageStarted = DispatchTime.now().uptimeNanoseconds
-            decoded[0] = Self.preprocess(images[0].bytes, model: model, limits: limits)
-            metrics.recordDecode(seconds: Double(DispatchTime.now().uptimeNanoseconds - imageStarted) / 1e9)
+            decoded[0] = timedPreprocess(images[0].bytes, model: model, limits: limits)
         } else {
             await decodeInParallel(images, model: model, limits: limits, into: &decoded)
         }
@@ -157,20 +154,23 @@ public final class ClassificationService: Sendable {
     /// Decodes and preprocesses `images` on the decode pool, in parallel.
     private func decodeInParallel(_ images: [UploadedImage], model: any ClassifierModel, limits: ImageLimits,
                                   into decoded: inout [Result<[Float], ServiceError>?]) async {
-        let metrics = self.metrics
         await withTaskGroup(of: (Int, Result<[Float], ServiceError>).self) { group in
             for (index, image) in images.enumerated() {
-                group.addTask { [decodePool] in
-                    await decodePool.run {
-                        let imageStarted = DispatchTime.now().uptimeNanoseconds
-                        let result = Self.preprocess(image.bytes, model: model, limits: limits)
-                        metrics.recordDecode(seconds: Double(DispatchTime.now().uptimeNanoseconds - imageStarted) / 1e9)
-                        return (index, result)
-                    }
+                group.addTask { [self] in
+                    await decodePool.run { (index, self.timedPreprocess(image.bytes, model: model, limits: limits)) }
                 }
             }
             for await (index, result) in group { decoded[index] = result }
         }
+    }
+
+    /// `preprocess`, with its duration recorded in the decode histogram.
+    private func timedPreprocess(_ bytes: [UInt8], model: any ClassifierModel,
+                                 limits: ImageLimits) -> Result<[Float], ServiceError> {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let result = Self.preprocess(bytes, model: model, limits: limits)
+        metrics.recordDecode(seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return result
     }
 
     /// Submits every decoded image to the batcher and waits for all their results.

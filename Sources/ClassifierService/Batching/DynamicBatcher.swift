@@ -99,7 +99,13 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     public var isIdle: Bool {
         condition.lock()
         defer { condition.unlock() }
-        return queue.count == queueHead && announced == 0 && !forwardBusy
+        return idle(announcedByCaller: 0)
+    }
+
+    /// Under `condition`: nothing queued or running, and no announced input but the
+    /// caller's own `announcedByCaller`.
+    private func idle(announcedByCaller: Int) -> Bool {
+        queue.count == queueHead && !forwardBusy && announced - announcedByCaller <= 0
     }
 
     /// Says that `count` inputs are being prepared and will be submitted with
@@ -152,23 +158,15 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     /// `announced`: the input was announced; the announcement is settled when it runs.
     public func runIfIdle(_ input: Input, announced wasAnnounced: Bool = false) -> Result<Output, any Error>? {
         condition.lock()
-        let others = announced - (wasAnnounced ? 1 : 0)
-        guard !isStopped, !forwardBusy, queue.count == queueHead, others <= 0 else {
+        guard !isStopped, idle(announcedByCaller: wasAnnounced ? 1 : 0) else {
             condition.unlock()
             return nil
         }
         if wasAnnounced { announced = max(0, announced - 1) }
         forwardBusy = true
         condition.unlock()
-        observer.batchStarted(1)
-        let started = DispatchTime.now().uptimeNanoseconds
-        let results = forward([input])
-        observer.batchFinished(1, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
-        condition.lock()
-        forwardBusy = false
-        // The batch thread may be holding inputs that arrived meanwhile.
-        condition.broadcast()
-        condition.unlock()
+        let results = observedForward([input])
+        endForward()
         return results.first ?? .failure(BatcherError.missingResult)
     }
 
@@ -201,16 +199,28 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
         condition.unlock()
     }
 
+    /// `forward`, reported to the observer with its size and duration.
+    private func observedForward(_ inputs: [Input]) -> [Result<Output, any Error>] {
+        observer.batchStarted(inputs.count)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let results = forward(inputs)
+        observer.batchFinished(inputs.count, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        return results
+    }
+
+    /// Clears `forwardBusy`; after an inline pass the batch thread may be holding inputs
+    /// that arrived meanwhile.
+    private func endForward() {
+        condition.lock()
+        forwardBusy = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
     private func loop() {
         while let batch = nextBatch() {
-            observer.batchStarted(batch.count)
-            let started = DispatchTime.now().uptimeNanoseconds
-            let results = forward(batch.map(\.input))
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            condition.lock()
-            forwardBusy = false
-            condition.unlock()
-            observer.batchFinished(batch.count, seconds)
+            let results = observedForward(batch.map(\.input))
+            endForward()
             for (index, job) in batch.enumerated() {
                 if index < results.count {
                     job.completion(results[index])

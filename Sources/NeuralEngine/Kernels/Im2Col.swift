@@ -8,22 +8,18 @@
 
 import CEngineKernels
 
-/// Fills `columns` (C·R·S, G·P·Q) from `input` (G, C, H, W). Parallel over (image, channel).
+/// Fills `columns` (C·R·S, G·P·Q) from `input` (G, C, H, W); with `taps`, (C·T, G·P·Q) for
+/// those taps only. Parallel over (image, channel), or over images on small planes.
 func im2col(
     _ input: UnsafePointer<Float>, images: Int, geometry g: ConvolutionGeometry, taps: ActiveTaps? = nil,
     into columns: UnsafeMutablePointer<Float>, parallel: Bool = true
 ) {
     let rowLength = images * g.outputPlane
     if g.outputPlane <= indexedPlaneLimit {
-        let table = indexTable(g, taps: taps)
-        let tapCount = taps?.count ?? g.kernelHeight * g.kernelWidth
-        let imageCost = g.channels * tapCount * g.outputPlane
-        table.withUnsafeBufferPointer { t in
-            parallelFor(images, minimumChunk: chunk(parallel, itemCost: imageCost, items: images)) { range in
-                engine_im2col_indexed(input + range.lowerBound * g.channels * g.inputPlane, range.count,
-                                      g.channels, g.inputPlane, t.baseAddress!, tapCount,
-                                      g.outputPlane, columns + range.lowerBound * g.outputPlane, rowLength)
-            }
+        forIndexedImages(images, geometry: g, taps: taps, parallel: parallel) { range, table, tapCount in
+            engine_im2col_indexed(input + range.lowerBound * g.channels * g.inputPlane, range.count,
+                                  g.channels, g.inputPlane, table, tapCount,
+                                  g.outputPlane, columns + range.lowerBound * g.outputPlane, rowLength)
         }
         return
     }
@@ -40,8 +36,8 @@ func im2col(
 }
 
 /// Writes into `input` (G, C, H, W) the adjoint of `im2col` applied to `columns`
-/// (C·R·S, G·P·Q): every column entry added back where im2col read it, starting from zero.
-/// Parallel over (image, channel), whose writes are disjoint.
+/// (C·R·S, G·P·Q; C·T rows with `taps`): every column entry added back where im2col read
+/// it, starting from zero. Parallel over (image, channel), whose writes are disjoint.
 /// Overwrites the entries of `columns` that fall into the padding (it is scratch).
 func col2im(
     _ columns: UnsafeMutablePointer<Float>, images: Int, geometry g: ConvolutionGeometry, taps: ActiveTaps? = nil,
@@ -49,15 +45,10 @@ func col2im(
 ) {
     let rowLength = images * g.outputPlane
     if g.outputPlane <= indexedPlaneLimit {
-        let table = indexTable(g, taps: taps)
-        let tapCount = taps?.count ?? g.kernelHeight * g.kernelWidth
-        let imageCost = g.channels * tapCount * g.outputPlane
-        table.withUnsafeBufferPointer { t in
-            parallelFor(images, minimumChunk: chunk(parallel, itemCost: imageCost, items: images)) { range in
-                engine_col2im_indexed(columns + range.lowerBound * g.outputPlane, range.count, g.channels,
-                                      g.inputPlane, t.baseAddress!, tapCount,
-                                      g.outputPlane, input + range.lowerBound * g.channels * g.inputPlane, rowLength)
-            }
+        forIndexedImages(images, geometry: g, taps: taps, parallel: parallel) { range, table, tapCount in
+            engine_col2im_indexed(columns + range.lowerBound * g.outputPlane, range.count, g.channels,
+                                  g.inputPlane, table, tapCount,
+                                  g.outputPlane, input + range.lowerBound * g.channels * g.inputPlane, rowLength)
         }
         return
     }
@@ -112,6 +103,22 @@ func gatherImages(
 /// images: on the 7×7 … 1×1 maps of ResNet's later stages the per-plane calls, each a few
 /// dozen scalars per tap, cost more than the copying itself.
 let indexedPlaneLimit = 64
+
+/// The indexed path shared by `im2col` and `col2im`: builds the index table once and calls
+/// `body(images, table, tapCount)` for ranges of images, in parallel unless `parallel` is false.
+private func forIndexedImages(
+    _ images: Int, geometry g: ConvolutionGeometry, taps: ActiveTaps?, parallel: Bool,
+    _ body: (Range<Int>, UnsafePointer<Int32>, Int) -> Void
+) {
+    let table = indexTable(g, taps: taps)
+    let tapCount = taps?.count ?? g.kernelHeight * g.kernelWidth
+    let imageCost = g.channels * tapCount * g.outputPlane
+    table.withUnsafeBufferPointer { t in
+        parallelFor(images, minimumChunk: chunk(parallel, itemCost: imageCost, items: images)) { range in
+            body(range, t.baseAddress!, tapCount)
+        }
+    }
+}
 
 /// `engine_im2col_index_table` for `g`: R·S·P·Q input offsets, −1 in the padding; only the
 /// rows of `taps` when given.
