@@ -33,7 +33,7 @@ public final class Conv2D: Layer {
 
     /// Largest column matrix of a whole batch, in scalars (64 MiB), that a training forward
     /// pass keeps for the backward pass. Per layer so that tests can turn keeping off.
-    static let defaultKeptColumnsBudget = 1 << 24
+    static let defaultKeptColumnsBudget = 1 << 22
     var keptColumnsBudget = Conv2D.defaultKeptColumnsBudget
 
     var cachedInput: Tensor?
