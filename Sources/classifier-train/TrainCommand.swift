@@ -92,6 +92,7 @@ struct OptimisationOptions: ParsableArguments {
     @Option(help: "Label smoothing ε (Szegedy et al. 2016).") var labelSmoothing: Double?
     @Option(help: "'auto' weights the loss by inverse class frequency.") var classWeights: String?
     @Option(help: "Stop after this many epochs without a better validation accuracy.") var earlyStopping: Int?
+    @Option(help: ArgumentHelp("End the run after this many minutes of training; --epochs becomes the upper bound and the learning-rate schedule follows the clock.", valueName: "minutes")) var timeBudget: Double?
 
     func collect(into tree: inout [String: Any]) throws {
         tree["epochs"] = epochs
@@ -108,6 +109,7 @@ struct OptimisationOptions: ParsableArguments {
         tree["label-smoothing"] = labelSmoothing
         tree["class-weights"] = classWeights
         tree["early-stopping"] = earlyStopping
+        tree["time-budget"] = timeBudget
     }
 }
 

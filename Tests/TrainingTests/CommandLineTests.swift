@@ -45,6 +45,7 @@ import Testing
         try expectOneLineError(["train", "--data", "x", "--brightness-range", "bright"], mentioning: "--brightness-range")
         try expectOneLineError(["train", "--data", "x", "--optimizer", "rmsprop"], mentioning: "rmsprop")
         try expectOneLineError(["train", "--data", "x", "--arch", "resnet9000", "--out", out], mentioning: "resnet9000")
+        try expectOneLineError(["train", "--data", "x", "--time-budget", "0", "--out", out], mentioning: "--time-budget")
         try expectOneLineError(["train", "--config", "/nonexistent.yaml"], mentioning: "/nonexistent.yaml")
         try expectOneLineError(["inspect"], mentioning: "--model")
         try expectOneLineError(["evaluate", "--model", "/nonexistent.safetensors", "--data", "x"], mentioning: "/nonexistent.safetensors")

@@ -170,6 +170,24 @@ import Testing
         #expect(outcome.history.count < 30)
     }
 
+    @Test func aTimeBudgetEndsTheRunAnnealedBeforeItsEpochs() throws {
+        guard let data = Self.data else { return }
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("t.safetensors")
+        var c = TestSupport.quickConfiguration(data: data, out: out)
+        c.epochs = 10_000
+        c.lrSchedule = .onecycle
+        c.timeBudget = 0.05   // 3 s
+        let outcome = try TrainingSession.run(configuration: c, printer: TestSupport.silentPrinter())
+        #expect(outcome.history.count >= 1 && outcome.history.count < 10_000)
+        // The schedule followed the clock: the last step ran close to the end of the one
+        // cycle, far below the peak that step counting alone would still be near.
+        let last = try #require(outcome.history.last)
+        #expect(last.learningRate < 0.01 * 0.05, "last learning rate \(last.learningRate)")
+        let trained = outcome.history.reduce(0) { $0 + $1.seconds }
+        #expect(trained < 3 + 2, "trained for \(trained) s on a 3 s budget")
+        #expect(FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test func anUnreadableImageIsListedAndTheRunGoesOn() throws {
         guard let data = Self.data else { return }
         let copy = TestSupport.temporaryDirectory().appendingPathComponent("copy")

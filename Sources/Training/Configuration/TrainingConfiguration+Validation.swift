@@ -39,6 +39,7 @@ extension TrainingConfiguration {
                       "--class-weights accepts 'auto' or 'none', not '\(classWeights)'")
         }
         if let earlyStopping { try check(earlyStopping >= 1, "--early-stopping PATIENCE must be at least 1") }
+        if let timeBudget { try check(timeBudget > 0 && timeBudget.isFinite, "--time-budget MINUTES must be positive") }
         if let threads { try check((1...256).contains(threads), "--threads must be in 1…256") }
         try check((1...64).contains(workers), "--workers must be in 1…64")
         try check(cacheMb >= 0, "--cache-mb must not be negative")

@@ -42,6 +42,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// "auto" (inverse class frequency, as sklearn's `balanced`) or nil.
     public var classWeights: String?
     public var earlyStopping: Int?
+    /// Minutes of training (validation passes included) after which the run ends, with the
+    /// learning-rate schedule following the clock (`TimeBudget`); `epochs` is the upper bound.
+    public var timeBudget: Double?
     // Transfer learning
     public var initFrom: String?
     public var freezeBackbone = false
@@ -70,6 +73,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case lrSchedule = "lr-schedule", warmup, lrStep = "lr-step", lrGamma = "lr-gamma"
         case weightDecay = "weight-decay", labelSmoothing = "label-smoothing"
         case augmentation, classWeights = "class-weights", earlyStopping = "early-stopping"
+        case timeBudget = "time-budget"
         case initFrom = "init-from", freezeBackbone = "freeze-backbone", unfreezeAfter = "unfreeze-after"
         case seed, threads, workers, cacheMb = "cache-mb", out, resume
     }
@@ -103,6 +107,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         augmentation = try c.decodeIfPresent(AugmentationOptions.self, forKey: .augmentation) ?? d.augmentation
         classWeights = try c.decodeIfPresent(String.self, forKey: .classWeights)
         earlyStopping = try c.decodeIfPresent(Int.self, forKey: .earlyStopping)
+        timeBudget = try c.decodeIfPresent(Double.self, forKey: .timeBudget)
         initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
         freezeBackbone = try c.decodeIfPresent(Bool.self, forKey: .freezeBackbone) ?? d.freezeBackbone
         unfreezeAfter = try c.decodeIfPresent(Int.self, forKey: .unfreezeAfter)

@@ -8,6 +8,8 @@ public struct LearningRatePolicy: Sendable {
     public let schedule: any LearningRateSchedule
     public let warmupSteps: Int
     public let peak: Double
+    /// The run's planned optimiser steps (`--epochs` × steps per epoch).
+    public let totalSteps: Int
     /// Whether the ramp is applied here (constant, step) or inside the schedule.
     let externalWarmup: Bool
 
@@ -17,6 +19,7 @@ public struct LearningRatePolicy: Sendable {
         let warmup = min(total - 1, Int((c.warmup * Double(perEpoch)).rounded()))
         let peak = Float(c.effectiveLearningRate)
         self.peak = c.effectiveLearningRate
+        totalSteps = total
         warmupSteps = warmup
         do {
             switch c.lrSchedule {

@@ -17,6 +17,9 @@ extension Trainer {
         if epoch > 0 {
             printer.write("resuming after epoch \(epoch) of \(configuration.epochs) (best so far: epoch \(bestEpoch ?? 0))")
         }
+        if let minutes = configuration.timeBudget {
+            printer.write(String(format: "time budget: %g min, at most %d epochs; the learning rate follows the clock, so the same seed can give a different model", minutes, configuration.epochs))
+        }
         printer.write("output: \(paths.model) (best epoch), \(paths.checkpoint) (resumable), \(paths.report) (report)")
     }
 

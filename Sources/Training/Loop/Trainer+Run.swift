@@ -6,8 +6,11 @@ extension Trainer {
         printHeader()
         var stoppedEarly = false
         var features: (train: FeatureCache, validation: FeatureCache?)?
+        timeBudget = configuration.timeBudget.map {
+            TimeBudget(minutes: $0, spentBefore: history.reduce(0) { $0 + $1.seconds }, started: ProgressPrinter.now())
+        }
 
-        while epoch < configuration.epochs {
+        while epoch < configuration.epochs && !isTimeBudgetSpent() {
             epoch += 1
             let frozen = configuration.freezeBackbone && epoch <= (configuration.unfreezeAfter ?? Int.max)
             if !frozen && network.backbone.namedParameters().first?.parameter.isFrozen == true {
@@ -20,6 +23,7 @@ extension Trainer {
 
             let train: (loss: Double, accuracy: Double, images: Int)
             let validation: EvaluationAccumulator?
+            var epochEnd = started
             if frozen {
                 if features == nil {
                     let t0 = ProgressPrinter.now()
@@ -29,9 +33,11 @@ extension Trainer {
                                          features!.train.count + (features!.validation?.count ?? 0), ProgressPrinter.now() - t0))
                 }
                 train = try trainHeadEpoch(features!.train, shuffleSeed: shuffleSeed)
+                epochEnd = ProgressPrinter.now()
                 validation = features!.validation.map(evaluateHead)
             } else {
                 train = try trainEpoch(shuffleSeed: shuffleSeed, augmentSeed: augmentSeed)
+                epochEnd = ProgressPrinter.now()
                 validation = validationLoader.map {
                     NetworkEvaluator.evaluate(network, loader: $0, classCount: data.classNames.count, loss: evaluationLoss)
                 }
@@ -40,7 +46,7 @@ extension Trainer {
             let record = EpochRecord(
                 epoch: epoch, trainLoss: train.loss, trainAccuracy: train.accuracy,
                 validationLoss: validation?.meanLoss, validationAccuracy: validation?.accuracy,
-                learningRate: policy.rate(at: max(0, step - 1)), seconds: seconds,
+                learningRate: lastLearningRate, seconds: seconds,
                 imagesPerSecond: Double(train.images) / max(seconds, 1e-9))
             history.append(record)
 
@@ -61,6 +67,14 @@ extension Trainer {
             }
             printer.endEpoch(record, epochs: configuration.epochs, note: note)
             try saveCheckpoint()
+            lastEpochEndSeconds = ProgressPrinter.now() - epochEnd
+
+            if let budget = timeBudget, epoch < configuration.epochs,
+               endedAtTimeBudget || isTimeBudgetSpent(reserve: lastEpochEndSeconds) {
+                printer.write(String(format: "time budget of %.1f min reached after %d epochs (%.1f min of training)",
+                                     budget.seconds / 60, epoch, budget.elapsed(now: ProgressPrinter.now()) / 60))
+                break
+            }
 
             if let patience = configuration.earlyStopping, epochsWithoutImprovement >= patience, epoch < configuration.epochs {
                 printer.write("early stopping: no better validation accuracy for \(patience) epochs (best: epoch \(bestEpoch ?? 0))")
@@ -86,7 +100,7 @@ extension Trainer {
             let (batchLoss, gradient) = loss.loss(logits: logits, labels: batch.labels)
             guard batchLoss.isFinite else { throw TrainingError.diverged(epoch: epoch, step: step) }
             _ = network.backward(gradient)
-            optimizer.step(learningRate: policy.rate(at: step))
+            optimizer.step(learningRate: learningRate())
             step += 1
             lossSum += Double(batchLoss) * Double(batch.labels.count)
             correct += Self.correctCount(logits: logits, labels: batch.labels)
@@ -94,6 +108,13 @@ extension Trainer {
             done += 1
             printer.step(epoch: epoch, epochs: configuration.epochs, done: done, total: stream.batchCount,
                          images: seen, loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen))
+            // The last epoch of a time budget ends part-way, keeping back what its
+            // validation pass and model write took last time.
+            if done < stream.batchCount, isTimeBudgetSpent(reserve: lastEpochEndSeconds) {
+                printer.write("time budget: epoch \(epoch) ends after \(done) of \(stream.batchCount) batches")
+                endedAtTimeBudget = true
+                break
+            }
         }
         guard seen > 0 else { throw TrainingError.noUsableImages("the training data (every image failed to load)") }
         return (lossSum / Double(seen), Double(correct) / Double(seen), seen)
@@ -115,7 +136,7 @@ extension Trainer {
             let (batchLoss, gradient) = loss.loss(logits: logits, labels: labels)
             guard batchLoss.isFinite else { throw TrainingError.diverged(epoch: epoch, step: step) }
             _ = network.head.backward(gradient)
-            optimizer.step(learningRate: policy.rate(at: step))
+            optimizer.step(learningRate: learningRate())
             step += 1
             lossSum += Double(batchLoss) * Double(labels.count)
             correct += Self.correctCount(logits: logits, labels: labels)
@@ -137,6 +158,24 @@ extension Trainer {
             accumulator.add(logits: logits, labels: labels, loss: evaluationLoss.loss(logits: logits, labels: labels).loss)
         }
         return accumulator
+    }
+
+    /// The learning rate for the current step (on the clock's schedule under a time budget),
+    /// remembered for the epoch's record.
+    func learningRate() -> Double {
+        let scheduled = timeBudget?.scheduleStep(step: step, totalSteps: policy.totalSteps, now: ProgressPrinter.now())
+        let rate = policy.rate(at: scheduled ?? step)
+        lastStepRate = rate
+        return rate
+    }
+
+    /// The rate the last optimiser step used.
+    var lastLearningRate: Double {
+        lastStepRate ?? policy.rate(at: max(0, step - 1))
+    }
+
+    func isTimeBudgetSpent(reserve: Double = 0) -> Bool {
+        timeBudget?.isSpent(now: ProgressPrinter.now(), reserve: reserve) ?? false
     }
 
     static func correctCount(logits: Tensor, labels: [Int]) -> Int {

@@ -18,6 +18,14 @@ final class Trainer {
     let policy: LearningRatePolicy
     let paths: (model: String, report: String, checkpoint: String)
     var labelMapping: [String] = []
+    /// Set at the start of `run` when the configuration has a time budget.
+    var timeBudget: TimeBudget?
+    /// How long the last validation pass and model write took: the reserve kept back from a
+    /// time budget so that the final epoch's evaluation still fits inside it.
+    var lastEpochEndSeconds = 0.0
+    var lastStepRate: Double?
+    /// Set when an epoch was cut short by the time budget: the run ends after it.
+    var endedAtTimeBudget = false
 
     // State saved in the checkpoint.
     var epoch = 0
