@@ -202,6 +202,13 @@ import Testing
         let outcome = try TrainingSession.run(configuration: c, printer: TestSupport.silentPrinter())
         #expect(outcome.failures.count == 1)
         #expect(outcome.failures.first?.contains("broken.jpg") == true)
+        // No validation data: the best epoch is evaluated once on the training data at the
+        // end, and the model file carries that evaluation.
+        let evaluation = try #require(outcome.bestEvaluation)
+        #expect(evaluation.rows.reduce(0) { $0 + $1.support } > 0)
+        let model = try ModelFile.load(from: out)
+        #expect(model.metadata.provenance?.metrics["eval_accuracy"] == evaluation.accuracy)
+        #expect(model.metadata.provenance?.dataSummary["evaluated_on"] == "train")
         let html = try String(contentsOfFile: outcome.reportPath, encoding: .utf8)
         #expect(html.contains("Unreadable images (1"))
     }

@@ -72,6 +72,9 @@ extension Trainer {
     }
 
     func finish() throws {
+        if data.validation == nil, bestEvaluation == nil, bestEpoch != nil {
+            try evaluateBestEpochOnTrainingData()
+        }
         let evaluatedOn = data.validation == nil ? "the training data" : "the validation data"
         if let evaluation = bestEvaluation, let best = bestEpoch {
             printer.write("best epoch \(best): accuracy \(String(format: "%.4f", evaluation.accuracy)) on \(evaluatedOn)")
@@ -102,6 +105,20 @@ extension Trainer {
             summary: summary, failures: failed)
         try report.write(to: paths.report)
         printer.write("wrote \(paths.model), \(paths.report)")
+    }
+
+    /// With no validation data: puts the best epoch's weights (the model file) back into
+    /// the network, evaluates them on the training data, and rewrites the model file with
+    /// those metrics.
+    private func evaluateBestEpochOnTrainingData() throws {
+        do {
+            try ModelFile.load(from: URL(fileURLWithPath: paths.model)).apply(to: network)
+        } catch {
+            throw TrainingError.incompatibleModel(path: paths.model, reason: "cannot read back the best epoch: \(error)")
+        }
+        bestEvaluation = NetworkEvaluator.evaluate(network, loader: trainLoader, classCount: data.classNames.count,
+                                                   loss: evaluationLoss).report(classNames: data.classNames)
+        try saveModel()
     }
 
     static func grouped(_ n: Int) -> String {

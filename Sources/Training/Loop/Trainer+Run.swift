@@ -57,9 +57,10 @@ extension Trainer {
                 bestAccuracy = score
                 bestEpoch = epoch
                 epochsWithoutImprovement = 0
+                // Without validation data the report comes from one pass over the training
+                // data at the end (`finish`): once per improving epoch it would cost a
+                // third of each epoch again.
                 bestEvaluation = validation?.report(classNames: data.classNames)
-                    ?? NetworkEvaluator.evaluate(network, loader: trainLoader, classCount: data.classNames.count,
-                                                 loss: evaluationLoss).report(classNames: data.classNames)
                 try saveModel()
                 note = "saved (best)"
             } else {
