@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("simple-cnn", 24, 3), ("vgg11-bn", 32, 3), ("vgg13", 32, 1), ("resnet18", 64, 3),
+        ("simple-cnn", 24, 3), ("simple-cnn", 28, 1), ("vgg11-bn", 32, 3), ("vgg13", 32, 1), ("resnet18", 64, 3),
         ("resnet50", 32, 3), ("resnet20", 16, 1), ("resnet32", 15, 3),
     ], ConvolutionAlgorithm.allCases)
     func fusedLogitsEqualEvaluationModeGraph(preset: (String, Int, Int), algorithm: ConvolutionAlgorithm) throws {
