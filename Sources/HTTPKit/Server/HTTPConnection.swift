@@ -193,10 +193,13 @@ final class HTTPConnection: @unchecked Sendable {
         let pipeline = server.pipeline
         let prepared = request
         // The handler runs as a task on the cooperative pool, never on this
-        // queue; its answer comes back here.
+        // queue; its answer comes back here. `sync` runs the block on the
+        // task's thread when the queue is free, which saves waking a queue
+        // thread per response; it cannot wait long, because work on this
+        // queue is non-blocking socket I/O that never waits for a task.
         Task { [self] in
             let response = await pipeline.respond(to: prepared)
-            queue.async { [self] in send(response, for: prepared) }
+            queue.sync { [self] in send(response, for: prepared) }
         }
     }
 
