@@ -21,6 +21,10 @@ struct Options {
     var winogradCompare = true
     var layers = false
     var batches = [1, 8, 32]
+    /// Input side and channels for the inference table (default: 32 for the CIFAR ResNets,
+    /// else 224; 3 channels), e.g. `--input-size 28 --channels 1` for the default model.
+    var inputSize: Int?
+    var channels = 3
 
     init(_ arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -37,6 +41,8 @@ struct Options {
             case "--no-train": train = false
             case "--no-winograd-compare": winogradCompare = false
             case "--layers": layers = true
+            case "--input-size": inputSize = try Self.positive(value(argument), argument)
+            case "--channels": channels = try Self.positive(value(argument), argument)
             case "--batches": batches = try value(argument).split(separator: ",").map { try Self.positive(String($0), argument) }
             default: throw BenchmarkError("unknown option \(argument)")
             }
@@ -171,8 +177,8 @@ func run() throws {
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     var winogradRows: [String] = []
     for name in options.models {
-        let size = name == "resnet20" || name == "resnet32" || name == "resnet56" ? 32 : 224
-        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
+        let size = options.inputSize ?? (name == "resnet20" || name == "resnet32" || name == "resnet56" ? 32 : 224)
+        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: options.channels, classes: 1000)
         let network = try buildNetwork(spec, seed: 1)
         let fast = InferenceNetwork(network)
         let direct = options.winogradCompare ? InferenceNetwork(network, algorithm: .im2col) : nil
@@ -189,9 +195,9 @@ func run() throws {
                       + "| \(format(Double(batch) / time.wall)) | \(format(wallRate)) | \(format(cpuRate)) "
                       + "| \(format(sgemm.wall)) / \(format(sgemm.cpu)) | \(format(100 * wallRate / sgemm.wall, 0)) "
                       + "| \(format(100 * cpuRate / sgemm.cpu, 0)) |")
-                if let direct, batch == 8 {
+                if let direct, batch == 8 || options.inputSize != nil {
                     let directTime = measure(reps: options.reps) { _ = direct.logits(input) }
-                    winogradRows.append("| \(name) | \(size) | \(threads) | 8 | \(format(directTime.cpu * 1000, 1)) "
+                    winogradRows.append("| \(name) | \(size) | \(threads) | \(batch) | \(format(directTime.cpu * 1000, 1)) "
                                         + "| \(format(time.cpu * 1000, 1)) | \(format(directTime.cpu / time.cpu, 2))× |")
                 }
             }
