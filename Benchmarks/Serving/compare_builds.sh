@@ -52,7 +52,8 @@ def ms(v):
 rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 assert not bad, "error responses: " + bad.group(1)
-print(f"{rate:.1f} {ms(re.search(r'\s99%\s+(\S+)', text).group(1)):.2f}")
+p99 = ms(re.search(r"\s99%\s+(\S+)", text).group(1))
+print(f"{rate:.1f} {p99:.2f}")
 PY
 }
 

@@ -155,6 +155,27 @@ import Testing
         await server.stop()
     }
 
+    @Test func aShorterTimeoutAfterALongerOneStillFiresOnTime() async throws {
+        // The connection's timer is only moved earlier, never later (HTTPConnection.arm):
+        // after a response arms the 10 s keep-alive, a stalled header must still get
+        // its 300 ms.
+        let server = try TestServer.start {
+            $0.timeouts.keepAliveIdle = .seconds(10)
+            $0.timeouts.headerRead = .milliseconds(300)
+        }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await client.readResponse().status == 200)
+        // Past the accept-time header deadline, so that the timer now waits for the
+        // keep-alive one.
+        try await Task.sleep(for: .milliseconds(500))
+        let start = Date()
+        try client.send("GET /hello HTTP/1.1\r\n")
+        #expect(try await client.readToEnd().hasPrefix("HTTP/1.1 408 "))
+        #expect(Date().timeIntervalSince(start) < 5)
+        await server.stop()
+    }
+
     @Test func aStalledBodyGets408() async throws {
         let server = try TestServer.start { $0.timeouts.bodyIdle = .milliseconds(300) }
         let client = try RawClient(port: server.port)

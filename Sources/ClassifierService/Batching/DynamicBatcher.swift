@@ -122,7 +122,8 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
         guard count > 0 else { return }
         condition.lock()
         announced = max(0, announced - count)
-        condition.signal()
+        // Only a batch being gathered waits for announcements.
+        if queue.count > queueHead { condition.signal() }
         condition.unlock()
     }
 
@@ -135,7 +136,7 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
         condition.lock()
         if wasAnnounced {
             announced = max(0, announced - 1)
-            condition.signal()
+            if queue.count > queueHead { condition.signal() }
         }
         if isStopped {
             condition.unlock()
@@ -209,11 +210,12 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     }
 
     /// Clears `forwardBusy`; after an inline pass the batch thread may be holding inputs
-    /// that arrived meanwhile.
+    /// that arrived meanwhile. Only then is it woken: waking it for an empty queue cost a
+    /// lone request two context switches and a contended lock.
     private func endForward() {
         condition.lock()
         forwardBusy = false
-        condition.broadcast()
+        if queue.count > queueHead { condition.broadcast() }
         condition.unlock()
     }
 

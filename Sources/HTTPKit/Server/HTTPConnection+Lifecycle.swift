@@ -67,6 +67,12 @@ extension HTTPConnection {
 
     // MARK: Timers
 
+    /// Starts the timeout of `kind` from now (`.none`: no timeout).
+    ///
+    /// Re-programming a Dispatch timer wakes Dispatch's event thread, and a keep-alive
+    /// request re-arms twice (no timeout while handled, keep-alive after). So the timer is
+    /// only moved when it would fire after the new deadline; one that fires early finds
+    /// the later deadline and re-arms itself for it (`onTimer`).
     func arm(_ kind: TimerKind) {
         timerKind = kind
         let interval: Duration? =
@@ -79,15 +85,30 @@ extension HTTPConnection {
             case .linger: timeouts.lingerOnClose
             case .firstRequest: timeouts.firstRequestOnShutdown
             }
-        if let interval {
-            timer.schedule(deadline: .now() + interval.dispatchInterval)
-        } else {
-            timer.schedule(deadline: .distantFuture)
+        guard let interval else {
+            timerDeadline = nil
+            return
+        }
+        let deadline = DispatchTime.now() + interval.dispatchInterval
+        timerDeadline = deadline
+        if timerFiresAt.map({ $0 > deadline }) ?? true {
+            scheduleTimer(at: deadline)
         }
     }
 
+    private func scheduleTimer(at deadline: DispatchTime) {
+        timerFiresAt = deadline
+        timer.schedule(deadline: deadline)
+    }
+
     func onTimer() {
-        guard !closed else { return }
+        timerFiresAt = nil
+        guard !closed, let deadline = timerDeadline else { return }
+        if DispatchTime.now() < deadline {
+            scheduleTimer(at: deadline)
+            return
+        }
+        timerDeadline = nil
         switch timerKind {
         case .none:
             return

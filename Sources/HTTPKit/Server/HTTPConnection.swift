@@ -29,6 +29,10 @@ final class HTTPConnection: @unchecked Sendable {
     var readSuspended = true
     var writeSuspended = true
     var timerKind = TimerKind.none
+    /// When the current timeout expires; nil while none runs.
+    var timerDeadline: DispatchTime?
+    /// When the Dispatch timer will fire; nil while it is not scheduled.
+    var timerFiresAt: DispatchTime?
     var outbound: [UInt8] = []
     var outboundOffset = 0
     var flushWaiters: [() -> Void] = []
