@@ -18,17 +18,8 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; r
 trap cleanup EXIT
 
 data=${IMAGECLASSIFIER_DATA:-../shared/data}
-python3 - "$data" "$work/photo.jpg" <<'PY'
-import glob, sys
-from PIL import Image, ImageDraw
-files = sorted(glob.glob(sys.argv[1] + "/hymenoptera/train/ants/*.jpg"))
-if files:
-    image = Image.open(files[0]).convert("RGB").resize((640, 480), Image.LANCZOS)
-else:
-    image = Image.new("RGB", (640, 480), (90, 140, 60))
-    ImageDraw.Draw(image).ellipse((200, 120, 440, 360), fill=(150, 80, 30))
-image.save(sys.argv[2], quality=90)
-PY
+[ -d "$data/hymenoptera" ] || data=/work/shared/data
+python3 Benchmarks/Serving/make_photo.py "$data" "$work/photo.jpg"
 
 port_a=18441 port_b=18442
 "$a" --config /dev/null --host 127.0.0.1 --port "$port_a" --model "$model" --log-level warning --queue-capacity 256 &

@@ -32,17 +32,7 @@ python3 Benchmarks/Serving/make_onnx.py "$model" "$work/model.onnx" >&2
 # A real photo (the first hymenoptera ant, else a drawn scene) as a 640×480 JPEG.
 data=${IMAGECLASSIFIER_DATA:-../shared/data}
 [ -d "$data/hymenoptera" ] || data=/work/shared/data
-python3 - "$data" "$work/photo.jpg" <<'PY'
-import glob, sys
-from PIL import Image, ImageDraw
-files = sorted(glob.glob(sys.argv[1] + "/hymenoptera/train/ants/*.jpg"))
-if files:
-    image = Image.open(files[0]).convert("RGB").resize((640, 480), Image.LANCZOS)
-else:
-    image = Image.new("RGB", (640, 480), (90, 140, 60))
-    ImageDraw.Draw(image).ellipse((200, 120, 440, 360), fill=(150, 80, 30))
-image.save(sys.argv[2], quality=90)
-PY
+python3 Benchmarks/Serving/make_photo.py "$data" "$work/photo.jpg"
 
 ours_port=18431
 base_port=18432
