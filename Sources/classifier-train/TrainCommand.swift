@@ -126,6 +126,8 @@ struct AugmentationFlags: ParsableArguments {
     @Option(help: "Brightness factor range LO,HI.") var brightnessRange: String?
     @Option(help: "Random-resized-crop with this minimum area fraction (torchvision).") var randomResizedCrop: Double?
     @Option(help: "Colour jitter strengths BRIGHTNESS[,CONTRAST[,SATURATION]] (torchvision).") var colorJitter: String?
+    @Option(help: "Probability of erasing a random rectangle with random values (torchvision RandomErasing).")
+    var randomErasing: Double?
 
     func collect(into tree: inout [String: Any]) throws {
         var a: [String: Any] = [:]
@@ -141,6 +143,7 @@ struct AugmentationFlags: ParsableArguments {
         if let brightnessRange { a["brightness-range"] = try numberList(brightnessRange, flag: "--brightness-range") }
         a["random-resized-crop"] = randomResizedCrop
         if let colorJitter { a["color-jitter"] = try numberList(colorJitter, flag: "--color-jitter") }
+        a["random-erasing"] = randomErasing
         if !a.isEmpty { tree["augmentation"] = a }
     }
 }

@@ -63,6 +63,7 @@ import Testing
             var c = TestSupport.quickConfiguration(data: data, out: out)
             c.epochs = 2
             c.augmentation.rotationRange = 15
+            c.augmentation.randomErasing = 0.5
             _ = try TrainingSession.run(configuration: c, printer: TestSupport.silentPrinter())
             return try ModelFile.load(from: out).tensors
         }

@@ -27,6 +27,20 @@ public struct AugmentationOptions: Sendable, Equatable, Codable {
         }
     }
 
+    /// torchvision `RandomErasing` / Zhong et al.: with `probability`, a rectangle of area
+    /// fraction in `scale` and aspect ratio in `ratio` is filled with random values.
+    public struct Erasing: Sendable, Equatable, Codable {
+        public var probability: Double
+        public var scale: ClosedRange<Double>
+        public var ratio: ClosedRange<Double>
+        public init(probability: Double, scale: ClosedRange<Double> = 0.02...0.33,
+                    ratio: ClosedRange<Double> = 0.3...3.3) {
+            self.probability = probability
+            self.scale = scale
+            self.ratio = ratio
+        }
+    }
+
     public var horizontalFlip: Bool
     public var verticalFlip: Bool
     /// Degrees; the angle is uniform in ±rotation.
@@ -44,12 +58,14 @@ public struct AugmentationOptions: Sendable, Equatable, Codable {
     public var saturation: Double
     public var fillMode: FillMode
     public var fillColor: RGBColor
+    /// Applied last, after the geometry and colour jitter; nil = off.
+    public var erasing: Erasing?
 
     public init(horizontalFlip: Bool = false, verticalFlip: Bool = false, rotation: Double = 0,
                 widthShift: Double = 0, heightShift: Double = 0, shear: Double = 0,
                 zoom: ClosedRange<Double> = 1...1, resizedCrop: ResizedCrop? = nil,
                 brightness: Double = 0, contrast: Double = 0, saturation: Double = 0,
-                fillMode: FillMode = .nearest, fillColor: RGBColor = .black) {
+                fillMode: FillMode = .nearest, fillColor: RGBColor = .black, erasing: Erasing? = nil) {
         self.horizontalFlip = horizontalFlip
         self.verticalFlip = verticalFlip
         self.rotation = rotation
@@ -63,6 +79,7 @@ public struct AugmentationOptions: Sendable, Equatable, Codable {
         self.saturation = saturation
         self.fillMode = fillMode
         self.fillColor = fillColor
+        self.erasing = erasing
     }
 
     /// The Keras spelling: `zoom_range=z` means [1 − z, 1 + z].
@@ -91,6 +108,14 @@ public struct AugmentationOptions: Sendable, Equatable, Codable {
             guard crop.scale.lowerBound > 0, crop.scale.upperBound <= 1, crop.ratio.lowerBound > 0,
                   crop.ratio.upperBound.isFinite
             else { throw ImageError.invalidOptions("resized crop scale must be in (0, 1], ratio positive") }
+        }
+        if let erasing {
+            guard erasing.probability >= 0, erasing.probability <= 1, erasing.scale.lowerBound > 0,
+                  erasing.scale.upperBound < 1, erasing.ratio.lowerBound > 0, erasing.ratio.upperBound.isFinite
+            else {
+                throw ImageError.invalidOptions(
+                    "random erasing needs a probability in [0, 1], an area scale in (0, 1) and a positive ratio")
+            }
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Random training-time transforms. The geometry (resize or random-resized-crop,
 /// shift, rotation, shear, zoom, flips) is composed into one affine matrix
-/// and applied in a single bilinear pass; colour jitter follows.
+/// and applied in a single bilinear pass; colour jitter and random erasing follow.
 ///
 ///     let augmenter = try ImageAugmenter(options: .keras(rotation: 40, widthShift: 0.2,
 ///         heightShift: 0.2, shear: 0.2, zoom: 0.2, horizontalFlip: true))
@@ -80,6 +80,7 @@ public struct ImageAugmenter: Sendable {
         var out = AffineWarp.warp(source, transform: transform, outWidth: w, outHeight: h,
                                   fillMode: options.fillMode, fillColor: options.fillColor)
         ColorJitter.sample(options, &generator).apply(to: &out)
+        RandomErasing.sample(options, width: w, height: h, &generator)?.apply(to: &out, &generator)
         return out
     }
 

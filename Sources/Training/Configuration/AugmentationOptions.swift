@@ -26,13 +26,16 @@ public struct AugmentationOptions: Codable, Sendable, Equatable {
     public var randomResizedCrop: Double?
     /// torchvision `ColorJitter(brightness, contrast, saturation)` strengths.
     public var colorJitter: [Double]?
+    /// torchvision `RandomErasing(p, scale=(0.02, 0.33), ratio=(0.3, 3.3))` with random
+    /// values (Zhong et al.): the probability that an image gets a rectangle erased; nil = off.
+    public var randomErasing: Double?
 
     public init() {}
 
     public var isIdentity: Bool {
         rotationRange == 0 && widthShiftRange == 0 && heightShiftRange == 0 && shearRange == 0
             && zoomRange == 0 && !horizontalFlip && !verticalFlip && brightnessRange == nil
-            && randomResizedCrop == nil && colorJitter == nil
+            && randomResizedCrop == nil && colorJitter == nil && (randomErasing ?? 0) == 0
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -48,6 +51,7 @@ public struct AugmentationOptions: Codable, Sendable, Equatable {
         case brightnessRange = "brightness-range"
         case randomResizedCrop = "random-resized-crop"
         case colorJitter = "color-jitter"
+        case randomErasing = "random-erasing"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +68,7 @@ public struct AugmentationOptions: Codable, Sendable, Equatable {
         brightnessRange = try c.decodeIfPresent([Double].self, forKey: .brightnessRange)
         randomResizedCrop = try c.decodeIfPresent(Double.self, forKey: .randomResizedCrop)
         colorJitter = try c.decodeIfPresent([Double].self, forKey: .colorJitter)
+        randomErasing = try c.decodeIfPresent(Double.self, forKey: .randomErasing)
     }
 
     /// Range checks; the message names the flag.
@@ -83,6 +88,9 @@ public struct AugmentationOptions: Codable, Sendable, Equatable {
         }
         if let scale = randomResizedCrop {
             try check(scale > 0 && scale <= 1, "--random-resized-crop needs a minimum area fraction in (0, 1]")
+        }
+        if let erasing = randomErasing {
+            try check(erasing >= 0 && erasing <= 1, "--random-erasing needs a probability in [0, 1]")
         }
         if let jitter = colorJitter {
             try check((1...3).contains(jitter.count) && jitter.allSatisfy { $0 >= 0 && $0 < 1 },

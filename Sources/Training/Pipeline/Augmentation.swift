@@ -67,6 +67,7 @@ enum Augmentation {
             zoom: (1 - o.zoomRange)...(1 + o.zoomRange),
             resizedCrop: o.randomResizedCrop.map { .init(scale: $0...1) },
             brightness: brightness, contrast: contrast, saturation: saturation,
-            fillMode: fill, fillColor: RGBColor(red: value, green: value, blue: value))
+            fillMode: fill, fillColor: RGBColor(red: value, green: value, blue: value),
+            erasing: o.randomErasing.flatMap { $0 > 0 ? .init(probability: $0) : nil })
     }
 }
