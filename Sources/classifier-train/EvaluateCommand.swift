@@ -13,9 +13,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Images per batch.") var batchSize = 128
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
     @Flag(help: "Print the results as JSON.") var json = false
-    @Flag(name: .customLong("flip-tta"),
-          help: "Test-time augmentation: average each image's logits with its mirror image's (for models trained with --horizontal-flip).")
-    var flipTTA = false
+    @Flag(name: .customLong("flip-tta"), inversion: .prefixedNo,
+          help: "Test-time augmentation: average each image's logits with its mirror image's (for models trained with --horizontal-flip). Default: as the model file says, as the server does.")
+    var flipTTA: Bool?
 
     func run() throws {
         let result = try ModelEvaluation.run(model: model, data: data, labels: labels, batchSize: batchSize, threads: threads,

@@ -63,6 +63,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "1 (grayscale) or 3 (RGB) (default: 1 for IDX data, 3 for folders).") var channels: Int?
     @Option(help: "How images reach the input size: squash, shorter-side or pad.") var resize: String?
     @Flag(inversion: .prefixedNo, help: "Invert intensities of decoded photos (a dark object on a light background becomes light-on-dark, as Fashion-MNIST).") var invert: Bool?
+    @Flag(name: .customLong("flip-tta"), inversion: .prefixedNo,
+          help: "Predict from the image and its mirror, logits averaged: stored in the model file, so the server and evaluate do it too (needs --horizontal-flip; one more forward pass per image).")
+    var flipTTA: Bool?
     @Option(help: "Per-channel mean of [0, 1] pixels, e.g. 0.485,0.456,0.406.") var mean: String?
     @Option(help: "Per-channel standard deviation, e.g. 0.229,0.224,0.225.") var std: String?
 
@@ -72,6 +75,7 @@ struct ModelOptions: ParsableArguments {
         tree["channels"] = channels
         tree["resize"] = resize
         tree["invert"] = invert
+        tree["flip-tta"] = flipTTA
         if let mean { tree["mean"] = try numberList(mean, flag: "--mean") }
         if let std { tree["std"] = try numberList(std, flag: "--std") }
     }

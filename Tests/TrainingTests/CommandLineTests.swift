@@ -47,6 +47,7 @@ import Testing
         try expectOneLineError(["train", "--data", "x", "--arch", "resnet9000", "--out", out], mentioning: "resnet9000")
         try expectOneLineError(["train", "--data", "x", "--time-budget", "0", "--out", out], mentioning: "--time-budget")
         try expectOneLineError(["train", "--data", "x", "--random-erasing", "1.5", "--out", out], mentioning: "--random-erasing")
+        try expectOneLineError(["train", "--data", "x", "--flip-tta", "--out", out], mentioning: "--flip-tta needs --horizontal-flip")
         try expectOneLineError(["train", "--config", "/nonexistent.yaml"], mentioning: "/nonexistent.yaml")
         try expectOneLineError(["inspect"], mentioning: "--model")
         try expectOneLineError(["evaluate", "--model", "/nonexistent.safetensors", "--data", "x"], mentioning: "/nonexistent.safetensors")

@@ -1,4 +1,3 @@
-import NeuralEngine
 import Testing
 @testable import Training
 
@@ -10,18 +9,5 @@ import Testing
         #expect(throws: TrainingError.self) {
             try ModelEvaluation.classMapping(data: ["Bag", "Hat"], model: model, dataPath: "d")
         }
-    }
-
-    @Test func flipAveragingMirrorsEveryRowAndAveragesBothPasses() {
-        // Two images, 1 channel, 2×3: rows reversed, channels and images left in place.
-        let images = Tensor(shape: [2, 1, 2, 3], scalars: (0..<12).map(Float.init))
-        let flipped = FlipAveraging.horizontallyFlipped(images)
-        #expect(flipped.scalars == [2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9])
-        #expect(FlipAveraging.horizontallyFlipped(flipped) == images)
-        // A "network" whose single logit is the first pixel: the average of x[0] and x[W−1].
-        let averaged = FlipAveraging.averagedLogits(images) { batch in
-            Tensor(shape: [2, 1], scalars: [batch.scalars[0], batch.scalars[6]])
-        }
-        #expect(averaged.scalars == [1, 7])
     }
 }

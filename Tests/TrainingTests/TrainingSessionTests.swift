@@ -19,6 +19,7 @@ import Testing
         var c = TestSupport.quickConfiguration(data: data, out: out)
         c.augmentation.horizontalFlip = true
         c.augmentation.widthShiftRange = 0.1
+        c.flipTTA = true
         let outcome = try TrainingSession.run(configuration: c, printer: TestSupport.silentPrinter())
 
         #expect(outcome.history.count == 4)
@@ -31,6 +32,7 @@ import Testing
         #expect(model.metadata.labels == ["bars", "discs", "squares"])
         #expect(model.metadata.provenance?.metrics["val_accuracy"] == best.accuracy)
         #expect(model.metadata.provenance?.configuration?.contains("\"horizontal-flip\":true") == true)
+        #expect(model.metadata.preprocessing.testTimeAugmentation == .horizontalFlip)
         let network = try buildNetwork(model.metadata.architecture, seed: 1)
         try model.apply(to: network)
         let validation = try #require(try TrainingData.resolve(&c).validation)
@@ -39,14 +41,17 @@ import Testing
                                                              mean: model.metadata.preprocessing.mean,
                                                              std: model.metadata.preprocessing.std),
                                  cache: ImageCache(count: validation.count, budgetBytes: 1 << 20), failures: FailureLog())
-        let again = NetworkEvaluator.evaluate(network, loader: loader, classCount: 3)
+        // Validation scored the model as served: averaged with mirror images (`--flip-tta`).
+        let again = NetworkEvaluator.evaluate(network, loader: loader, classCount: 3, flipAveraging: true)
         #expect(again.confusion == best.confusion)
+        // `evaluate` follows the model file unless told otherwise.
         let evaluated = try ModelEvaluation.run(model: out.path, data: data.path, threads: 2)
         #expect(evaluated.report.confusion.total == 72)
         #expect(evaluated.json().contains("\"confusionMatrix\""))
-        let mirrored = try ModelEvaluation.run(model: out.path, data: data.path, threads: 2, flipAveraging: true)
-        #expect(mirrored.report.confusion.total == 72)
-        #expect(mirrored.json().contains("\"flipTTA\" : true") && mirrored.text().contains("test-time augmentation"))
+        #expect(evaluated.json().contains("\"flipTTA\" : true") && evaluated.text().contains("test-time augmentation"))
+        let single = try ModelEvaluation.run(model: out.path, data: data.path, threads: 2, flipAveraging: false)
+        #expect(single.report.confusion.total == 72)
+        #expect(single.json().contains("\"flipTTA\" : false") && !single.text().contains("test-time augmentation"))
 
         // The report: curves, heat map, classification table, configuration.
         let html = try String(contentsOfFile: outcome.reportPath, encoding: .utf8)

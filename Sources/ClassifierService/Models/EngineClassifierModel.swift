@@ -10,12 +10,15 @@ public final class EngineClassifierModel: ClassifierModel {
     public let metadata: ModelMetadata?
     private let network: InferenceNetwork
     private let preprocessor: ImagePreprocessor
+    /// The model file asks for logits averaged with the mirror image's.
+    private let averagesFlips: Bool
 
     init(metadata: ModelMetadata, network: InferenceNetwork, preprocessor: ImagePreprocessor) {
         self.labels = metadata.labels
         self.metadata = metadata
         self.network = network
         self.preprocessor = preprocessor
+        averagesFlips = metadata.preprocessing.testTimeAugmentation == .horizontalFlip
         inputCount = network.imageShape.reduce(1, *)
     }
 
@@ -24,7 +27,8 @@ public final class EngineClassifierModel: ClassifierModel {
     /// 2. metadata consistency (labels against the head, preprocessing against the input);
     /// 3. every tensor's name and shape against the architecture (`LoadedModel.apply`);
     /// 4. a warm-up forward pass of `warmUpBatch` images whose outputs must be finite
-    ///    (which also sizes the inference buffers, so the first request does not pay for it).
+    ///    (which also sizes the inference buffers, so the first request does not pay for it;
+    ///    twice the batch when the model averages each image with its mirror).
     /// Any failure throws an error naming the file and the problem.
     public static func load(from url: URL, warmUpBatch: Int = 1) throws -> (model: any ClassifierModel, version: String) {
         let loaded = try ModelFile.load(from: url)
@@ -57,14 +61,15 @@ public final class EngineClassifierModel: ClassifierModel {
         try loaded.apply(to: network)
         let inference = InferenceNetwork(network)
 
-        let warmUp = Tensor(zeros: spec.inputShape(batchSize: max(1, warmUpBatch)))
+        let passes = pre.testTimeAugmentation == .horizontalFlip ? 2 : 1
+        let warmUp = Tensor(zeros: spec.inputShape(batchSize: passes * max(1, warmUpBatch)))
         let logits: Tensor
         do {
             logits = try inference.checkedLogits(warmUp)
         } catch {
             throw ModelLoadError(path: path, problem: "warm-up forward pass: \(error)")
         }
-        guard logits.shape == [max(1, warmUpBatch), spec.classCount], logits.isFinite else {
+        guard logits.shape == [passes * max(1, warmUpBatch), spec.classCount], logits.isFinite else {
             throw ModelLoadError(path: path, problem: "warm-up forward pass gave non-finite or misshapen outputs \(logits.shape)")
         }
         let model = EngineClassifierModel(metadata: metadata, network: inference, preprocessor: preprocessor)
@@ -84,7 +89,9 @@ public final class EngineClassifierModel: ClassifierModel {
     public func logits(_ batch: [Float], count: Int) -> [Float] {
         var shape = network.imageShape
         shape.insert(count, at: 0)
-        return network.logits(Tensor(shape: shape, scalars: batch)).scalars
+        let images = Tensor(shape: shape, scalars: batch)
+        if averagesFlips { return FlipAveraging.averagedLogits(images) { network.logits($0) }.scalars }
+        return network.logits(images).scalars
     }
 
     /// The one mapping from image errors to HTTP statuses.

@@ -46,9 +46,19 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public var cropFraction: Float
     /// Invert intensities (for models trained on light-on-dark data such as Fashion-MNIST).
     public var invert: Bool
+    /// How predictions are made from the preprocessed image: nil is a single forward pass.
+    /// Absent from files written before it existed, which therefore read as nil.
+    public var testTimeAugmentation: TestTimeAugmentation?
+
+    public enum TestTimeAugmentation: String, Codable, Sendable, CaseIterable {
+        /// Average the logits with the mirror image's (`FlipAveraging`): one more forward
+        /// pass per image, for models trained with horizontal flips.
+        case horizontalFlip = "horizontal-flip"
+    }
 
     public init(inputWidth: Int, inputHeight: Int, channels: Int, mean: [Float], std: [Float],
-                resize: ResizePolicy = .squash, cropFraction: Float = 0.875, invert: Bool = false) {
+                resize: ResizePolicy = .squash, cropFraction: Float = 0.875, invert: Bool = false,
+                testTimeAugmentation: TestTimeAugmentation? = nil) {
         self.inputWidth = inputWidth
         self.inputHeight = inputHeight
         self.channels = channels
@@ -57,6 +67,7 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         self.resize = resize
         self.cropFraction = cropFraction
         self.invert = invert
+        self.testTimeAugmentation = testTimeAugmentation
     }
 }
 

@@ -60,13 +60,15 @@ public enum ModelEvaluation {
         }
     }
 
-    /// `flipAveraging`: average each image's logits with its mirror image's (`FlipAveraging`).
+    /// `flipAveraging`: average each image's logits with its mirror image's (`FlipAveraging`);
+    /// nil does what the model file's preprocessing says, as the server does.
     public static func run(model path: String, data: String, labels: String? = nil, batchSize: Int = 128,
-                           threads: Int? = nil, flipAveraging: Bool = false) throws -> Result {
+                           threads: Int? = nil, flipAveraging requested: Bool? = nil) throws -> Result {
         guard batchSize >= 1 else { throw TrainingError.invalidConfiguration("--batch-size must be at least 1") }
         EngineThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let model = try TransferLearning.load(path)
         let metadata = model.metadata
+        let flipAveraging = requested ?? (metadata.preprocessing.testTimeAugmentation == .horizontalFlip)
         let network: Network
         do {
             network = try buildNetwork(metadata.architecture, seed: 0)

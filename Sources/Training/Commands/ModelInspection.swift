@@ -22,7 +22,8 @@ public enum ModelInspection {
         out += "labels (\(metadata.labels.count)): \(metadata.labels.joined(separator: ", "))\n"
         let p = metadata.preprocessing
         out += "preprocessing: \(p.inputWidth)×\(p.inputHeight), \(p.channels == 1 ? "grayscale" : "RGB"), resize \(p.resize.rawValue)"
-        out += ", mean \(p.mean), std \(p.std)\(p.invert ? ", inverted" : "")\n"
+        out += ", mean \(p.mean), std \(p.std)\(p.invert ? ", inverted" : "")"
+        out += (p.testTimeAugmentation.map { ", test-time augmentation \($0.rawValue)" } ?? "") + "\n"
         if let provenance = metadata.provenance {
             out += "created: \(provenance.createdAt)\n"
             if !provenance.arguments.isEmpty { out += "command: classifier-train \(provenance.arguments.joined(separator: " "))\n" }

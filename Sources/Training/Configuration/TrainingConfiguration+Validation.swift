@@ -56,6 +56,10 @@ extension TrainingConfiguration {
             try check(freezeBackbone, "--unfreeze-after needs --freeze-backbone")
             try check(unfreezeAfter >= 1 && unfreezeAfter < epochs, "--unfreeze-after N needs 1 <= N < --epochs")
         }
+        if flipTTA && !augmentation.horizontalFlip {
+            throw TrainingError.invalidConfiguration(
+                "--flip-tta needs --horizontal-flip: a model that never saw mirror images gains nothing from averaging them")
+        }
         if freezeBackbone && unfreezeAfter == nil && !augmentation.isIdentity {
             throw TrainingError.invalidConfiguration(
                 "augmentation has no effect with --freeze-backbone (features are computed once); drop the augmentation flags or add --unfreeze-after N")

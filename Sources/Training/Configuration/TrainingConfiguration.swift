@@ -21,6 +21,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var channels: Int?
     public var resize: Preprocessing.ResizePolicy = .squash
     public var invert = false
+    /// Predict with logits averaged over the image and its mirror: stored in the model file's
+    /// preprocessing, so the server and `evaluate` do the same; validation uses it too.
+    public var flipTTA = false
     public var mean: [Float]?
     public var std: [Float]?
     // Optimisation
@@ -68,7 +71,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case data, val, valSplit = "val-split", labels
-        case arch, inputSize = "input-size", channels, resize, invert, mean, std
+        case arch, inputSize = "input-size", channels, resize, invert, flipTTA = "flip-tta", mean, std
         case epochs, batchSize = "batch-size", optimizer, lr, momentum, nesterov
         case lrSchedule = "lr-schedule", warmup, lrStep = "lr-step", lrGamma = "lr-gamma"
         case weightDecay = "weight-decay", labelSmoothing = "label-smoothing"
@@ -90,6 +93,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         channels = try c.decodeIfPresent(Int.self, forKey: .channels)
         resize = try c.decodeIfPresent(Preprocessing.ResizePolicy.self, forKey: .resize) ?? d.resize
         invert = try c.decodeIfPresent(Bool.self, forKey: .invert) ?? d.invert
+        flipTTA = try c.decodeIfPresent(Bool.self, forKey: .flipTTA) ?? d.flipTTA
         mean = try c.decodeIfPresent([Float].self, forKey: .mean)
         std = try c.decodeIfPresent([Float].self, forKey: .std)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs

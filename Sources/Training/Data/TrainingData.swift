@@ -61,7 +61,8 @@ public struct TrainingData: Sendable {
             inputWidth: size, inputHeight: size, channels: channels,
             mean: mean.count == channels ? mean : Array(repeating: mean[0], count: channels),
             std: std.count == channels ? std : Array(repeating: std[0], count: channels),
-            resize: configuration.resize, invert: configuration.invert)
+            resize: configuration.resize, invert: configuration.invert,
+            testTimeAugmentation: configuration.flipTTA ? .horizontalFlip : nil)
         let loader = try WorkingImageLoader(preprocessing: preprocessing)
 
         let train: any ImageDataset

@@ -117,7 +117,8 @@ extension Trainer {
             throw TrainingError.incompatibleModel(path: paths.model, reason: "cannot read back the best epoch: \(error)")
         }
         bestEvaluation = NetworkEvaluator.evaluate(network, loader: trainLoader, classCount: data.classNames.count,
-                                                   loss: evaluationLoss).report(classNames: data.classNames)
+                                                   loss: evaluationLoss, flipAveraging: averagesFlips)
+            .report(classNames: data.classNames)
         try saveModel()
     }
 

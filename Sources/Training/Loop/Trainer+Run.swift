@@ -39,7 +39,8 @@ extension Trainer {
                 train = try trainEpoch(shuffleSeed: shuffleSeed, augmentSeed: augmentSeed)
                 epochEnd = ProgressPrinter.now()
                 validation = validationLoader.map {
-                    NetworkEvaluator.evaluate(network, loader: $0, classCount: data.classNames.count, loss: evaluationLoss)
+                    NetworkEvaluator.evaluate(network, loader: $0, classCount: data.classNames.count, loss: evaluationLoss,
+                                              flipAveraging: averagesFlips)
                 }
             }
             let seconds = ProgressPrinter.now() - started

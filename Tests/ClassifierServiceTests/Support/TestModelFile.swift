@@ -7,13 +7,14 @@ import NeuralEngine
 enum TestModelFile {
     static let labels = ["ants", "bees"]
 
-    static func metadata(preset: String = "resnet20", size: Int = 32, labels: [String] = labels) throws -> ModelMetadata {
+    static func metadata(preset: String = "resnet20", size: Int = 32, labels: [String] = labels,
+                         testTimeAugmentation: Preprocessing.TestTimeAugmentation? = nil) throws -> ModelMetadata {
         let spec = try ArchitectureSpec.preset(preset, inputSize: size, channels: 3, classes: labels.count)
         return ModelMetadata(
             architecture: spec, labels: labels,
             preprocessing: Preprocessing(inputWidth: size, inputHeight: size, channels: 3,
                                          mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
-                                         resize: .shorterSide),
+                                         resize: .shorterSide, testTimeAugmentation: testTimeAugmentation),
             provenance: Provenance(createdAt: "2026-11-21T12:00:00Z", arguments: ["test"],
                                    dataSummary: ["images": "0"], metrics: ["val_accuracy": 0.5]))
     }
@@ -21,8 +22,9 @@ enum TestModelFile {
     /// Writes a model to `url` atomically and returns its bytes.
     @discardableResult
     static func write(to url: URL, seed: UInt64, preset: String = "resnet20", size: Int = 32,
-                      labels: [String] = labels) throws -> [UInt8] {
-        let metadata = try metadata(preset: preset, size: size, labels: labels)
+                      labels: [String] = labels,
+                      testTimeAugmentation: Preprocessing.TestTimeAugmentation? = nil) throws -> [UInt8] {
+        let metadata = try metadata(preset: preset, size: size, labels: labels, testTimeAugmentation: testTimeAugmentation)
         let network = try buildNetwork(metadata.architecture, seed: seed, zeroInitResidualGamma: false)
         try ModelFile.save(network: network, metadata: metadata, to: url)
         return Array(try Data(contentsOf: url))

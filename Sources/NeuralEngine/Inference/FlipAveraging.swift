@@ -1,0 +1,41 @@
+/// Test-time augmentation by horizontal flip: a batch's logits are averaged with those of
+/// its mirror image. Sound only for models trained with `--horizontal-flip` (they have
+/// learnt that a mirrored photo is the same class); it costs a second forward pass. Used by
+/// `classifier-train evaluate` and by the server for models whose preprocessing asks for it
+/// (`Preprocessing.testTimeAugmentation`).
+public enum FlipAveraging {
+    /// (N, C, H, W) with every row reversed.
+    public static func horizontallyFlipped(_ images: Tensor) -> Tensor {
+        precondition(images.rank == 4, "FlipAveraging: expected (N, C, H, W), got \(images.shape)")
+        let width = images.shape[3]
+        var flipped = images
+        images.scalars.withUnsafeBufferPointer { from in
+            flipped.scalars.withUnsafeMutableBufferPointer { to in
+                for row in stride(from: 0, to: from.count, by: width) {
+                    for x in 0..<width { to[row + x] = from[row + width - 1 - x] }
+                }
+            }
+        }
+        return flipped
+    }
+
+    /// The mean of `logits(images)` and `logits(mirrored images)`, from one call on a batch
+    /// twice the size (images, then their mirrors): on several engine threads a batch of two
+    /// takes about as long as a batch of one, so a lone upload pays little for the mirror.
+    public static func averagedLogits(_ images: Tensor, _ logits: (Tensor) -> Tensor) -> Tensor {
+        precondition(images.rank == 4, "FlipAveraging: expected (N, C, H, W), got \(images.shape)")
+        let count = images.shape[0]
+        var shape = images.shape
+        shape[0] = 2 * count
+        let both = Tensor(shape: shape, scalars: images.scalars + horizontallyFlipped(images).scalars)
+        let output = logits(both)
+        precondition(output.rank == 2 && output.shape[0] == 2 * count,
+                     "FlipAveraging: expected (\(2 * count), classes) logits, got \(output.shape)")
+        let classes = output.shape[1], half = count * classes
+        return Tensor.uninitialized(shape: [count, classes]) { average in
+            output.scalars.withUnsafeBufferPointer { o in
+                for i in 0..<half { average[i] = (o[i] + o[half + i]) / 2 }
+            }
+        }
+    }
+}
