@@ -18,7 +18,7 @@ public final class EngineClassifierModel: ClassifierModel {
         self.metadata = metadata
         self.network = network
         self.preprocessor = preprocessor
-        averagesFlips = metadata.preprocessing.testTimeAugmentation == .horizontalFlip
+        averagesFlips = metadata.preprocessing.averagesFlips
         inputCount = network.imageShape.reduce(1, *)
     }
 
@@ -61,7 +61,7 @@ public final class EngineClassifierModel: ClassifierModel {
         try loaded.apply(to: network)
         let inference = InferenceNetwork(network)
 
-        let passes = pre.testTimeAugmentation == .horizontalFlip ? 2 : 1
+        let passes = pre.averagesFlips ? 2 : 1
         let warmUp = Tensor(zeros: spec.inputShape(batchSize: passes * max(1, warmUpBatch)))
         let logits: Tensor
         do {

@@ -7,16 +7,19 @@ public enum FlipAveraging {
     /// (N, C, H, W) with every row reversed.
     public static func horizontallyFlipped(_ images: Tensor) -> Tensor {
         precondition(images.rank == 4, "FlipAveraging: expected (N, C, H, W), got \(images.shape)")
-        let width = images.shape[3]
-        var flipped = images
-        images.scalars.withUnsafeBufferPointer { from in
-            flipped.scalars.withUnsafeMutableBufferPointer { to in
-                for row in stride(from: 0, to: from.count, by: width) {
-                    for x in 0..<width { to[row + x] = from[row + width - 1 - x] }
-                }
+        return Tensor.uninitialized(shape: images.shape) { to in
+            images.scalars.withUnsafeBufferPointer { from in
+                guard let target = to.baseAddress else { return }  // an empty batch
+                writeMirrored(from, width: images.shape[3], into: target)
             }
         }
-        return flipped
+    }
+
+    /// Writes `from`'s rows of `width` scalars, each reversed, to `to`.
+    private static func writeMirrored(_ from: UnsafeBufferPointer<Float>, width: Int, into to: UnsafeMutablePointer<Float>) {
+        for row in stride(from: 0, to: from.count, by: width) {
+            for x in 0..<width { to[row + x] = from[row + width - 1 - x] }
+        }
     }
 
     /// The mean of `logits(images)` and `logits(mirrored images)`, from one call on a batch
@@ -28,7 +31,14 @@ public enum FlipAveraging {
         let count = images.shape[0]
         var shape = images.shape
         shape[0] = 2 * count
-        let both = Tensor(shape: shape, scalars: images.scalars + horizontallyFlipped(images).scalars)
+        // The images, then their mirrors, written straight into one batch.
+        let both = Tensor.uninitialized(shape: shape) { to in
+            images.scalars.withUnsafeBufferPointer { from in
+                guard let source = from.baseAddress, let target = to.baseAddress else { return }  // an empty batch
+                target.update(from: source, count: from.count)
+                writeMirrored(from, width: images.shape[3], into: target + from.count)
+            }
+        }
         let output = logits(both)
         precondition(output.rank == 2 && output.shape[0] == 2 * count,
                      "FlipAveraging: expected (\(2 * count), classes) logits, got \(output.shape)")

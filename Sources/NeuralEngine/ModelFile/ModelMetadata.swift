@@ -56,6 +56,9 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         case horizontalFlip = "horizontal-flip"
     }
 
+    /// Predictions average each image's logits with its mirror image's.
+    public var averagesFlips: Bool { testTimeAugmentation == .horizontalFlip }
+
     public init(inputWidth: Int, inputHeight: Int, channels: Int, mean: [Float], std: [Float],
                 resize: ResizePolicy = .squash, cropFraction: Float = 0.875, invert: Bool = false,
                 testTimeAugmentation: TestTimeAugmentation? = nil) {

@@ -68,7 +68,7 @@ public enum ModelEvaluation {
         EngineThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let model = try TransferLearning.load(path)
         let metadata = model.metadata
-        let flipAveraging = requested ?? (metadata.preprocessing.testTimeAugmentation == .horizontalFlip)
+        let flipAveraging = requested ?? metadata.preprocessing.averagesFlips
         let network: Network
         do {
             network = try buildNetwork(metadata.architecture, seed: 0)

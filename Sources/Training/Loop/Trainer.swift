@@ -19,7 +19,7 @@ final class Trainer {
     let paths: (model: String, report: String, checkpoint: String)
     /// Validation scores the model as it will be served: averaged with mirror images when
     /// its preprocessing says so (`--flip-tta`).
-    var averagesFlips: Bool { data.preprocessing.testTimeAugmentation == .horizontalFlip }
+    var averagesFlips: Bool { data.preprocessing.averagesFlips }
     var labelMapping: [String] = []
     /// Set at the start of `run` when the configuration has a time budget.
     var timeBudget: TimeBudget?
