@@ -7,6 +7,9 @@ accuracy for each.
     swift build -c release --product classifier-train
     python3 Benchmarks/Keras/train_keras.py --arch simple-cnn --epochs 3 --batch-size 128
     python3 Benchmarks/Keras/train_keras.py --arch resnet20 --input-size 32 --epochs 1
+    # speed only, on a drifting machine: 3 alternating rounds on 20,000 images, median ratio
+    python3 Benchmarks/Keras/train_keras.py --arch resnet20 --input-size 32 --epochs 2 \
+        --optimizer sgd --lr 0.1 --weight-decay 5e-4 --train-images 20000 --rounds 3
 
 Data: Debian's dataset-fashion-mnist (60k train / 10k test). Both trainers see the
 whole training set without a validation split, and are scored once on the test set.
@@ -23,6 +26,7 @@ import gzip
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +34,10 @@ import time
 import numpy as np
 
 FMNIST = "/usr/share/datasets/fashion-mnist"
+# The training IDX files; `--train-images N` points these at a subset written by main().
+TRAIN_IMAGES = f"{FMNIST}/train-images-idx3-ubyte.gz"
+FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                         "Bag", "Ankle boot"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -43,9 +51,13 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
-def load(split, size):
-    images = read_idx(f"{FMNIST}/{split}-images-idx3-ubyte.gz").astype(np.float32) / 255.0
-    labels = read_idx(f"{FMNIST}/{split}-labels-idx1-ubyte.gz").astype(np.int64)
+def labels_path(images_path):
+    return images_path.replace("images-idx3", "labels-idx1")
+
+
+def load(images_path, size):
+    images = read_idx(images_path).astype(np.float32) / 255.0
+    labels = read_idx(labels_path(images_path)).astype(np.int64)
     if size != 28:
         pad = (size - 28) // 2
         images = np.pad(images, ((0, 0), (pad, size - 28 - pad), (pad, size - 28 - pad)))
@@ -98,8 +110,8 @@ def train_keras(args, mean, std):
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     keras.utils.set_random_seed(args.seed)
-    x_train, y_train = load("train", args.input_size)
-    x_test, y_test = load("t10k", args.input_size)
+    x_train, y_train = load(TRAIN_IMAGES, args.input_size)
+    x_test, y_test = load(f"{FMNIST}/t10k-images-idx3-ubyte.gz", args.input_size)
     x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
     build = simple_cnn if args.arch == "simple-cnn" else resnet20
     model = build(keras, args.input_size, 10)
@@ -133,6 +145,7 @@ def train_keras(args, mean, std):
         "images_per_second": len(x_train) * args.epochs / total,
         "images_per_second_after_first_epoch":
             len(x_train) * (args.epochs - 1) / sum(epoch_times[1:]) if args.epochs > 1 else None,
+        "images_per_second_last_epoch": len(x_train) / epoch_times[-1],
         "test_accuracy": float(accuracy),
         "seconds": total,
         "versions": f"keras {keras.__version__}, tensorflow {tf.__version__}",
@@ -142,13 +155,15 @@ def train_keras(args, mean, std):
 def train_ours(args, out_dir):
     binary = os.path.join(ROOT, ".build/release/classifier-train")
     model = os.path.join(out_dir, f"ours-{args.arch}.safetensors")
-    command = [binary, "train", "--data", f"{FMNIST}/train-images-idx3-ubyte.gz", "--val-split", "0",
+    command = [binary, "train", "--data", TRAIN_IMAGES, "--val-split", "0",
                "--arch", args.arch, "--input-size", str(args.input_size), "--epochs", str(args.epochs),
                "--batch-size", str(args.batch_size), "--optimizer", args.optimizer, "--lr", str(args.lr),
                "--weight-decay", str(args.weight_decay), "--lr-schedule", "cosine", "--warmup", str(args.warmup),
                "--seed", str(args.seed), "--threads", str(args.threads), "--out", model]
     if args.input_size != 28:
         command += ["--resize", "pad"]
+    if TRAIN_IMAGES.startswith(args.out):
+        command += ["--labels", os.path.join(os.path.dirname(TRAIN_IMAGES), "labels.txt")]
     print("$", " ".join(command), flush=True)
     start = time.perf_counter()
     run = subprocess.run(command, capture_output=True, text=True)
@@ -162,13 +177,51 @@ def train_ours(args, out_dir):
     if evaluate.returncode != 0:
         sys.exit(f"classifier-train evaluate failed: {evaluate.stderr.strip()}")
     result = json.loads(evaluate.stdout)
-    images = 60000 * args.epochs
+    images = len(read_idx(labels_path(TRAIN_IMAGES))) * args.epochs
     return {
         "images_per_second": images / sum(seconds) if seconds else images / total,
         "images_per_second_per_epoch": rates,
+        "images_per_second_last_epoch": rates[-1] if rates else None,
         "test_accuracy": result["accuracy"],
         "seconds": total,
     }
+
+
+def write_subset(count, directory):
+    """The first `count` training images and labels as plain IDX files in `directory`."""
+    global TRAIN_IMAGES
+    os.makedirs(directory, exist_ok=True)
+    source = TRAIN_IMAGES
+    for path in (source, labels_path(source)):
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+        rank = data[3]
+        item = int(np.prod([int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(1, rank)]))
+        header = bytearray(data[:4 + 4 * rank])
+        header[4:8] = count.to_bytes(4, "big")
+        name = os.path.basename(path).removesuffix(".gz")
+        with open(os.path.join(directory, name), "wb") as f:
+            f.write(bytes(header) + data[4 + 4 * rank: 4 + 4 * rank + count * item])
+    TRAIN_IMAGES = os.path.join(directory, os.path.basename(source).removesuffix(".gz"))
+    # Outside Debian's folder classifier-train does not recognise the set by name.
+    with open(os.path.join(directory, "labels.txt"), "w") as f:
+        f.write("\n".join(FASHION_MNIST_CLASSES) + "\n")
+
+
+def keras_in_subprocess(args):
+    """One Keras run in a fresh process: TensorFlow's thread settings and graph state
+    cannot be reset within one, and each round should start cold like ours does."""
+    command = [sys.executable, os.path.abspath(__file__), "--only", "keras", "--json-only",
+               "--arch", args.arch, "--input-size", str(args.input_size), "--epochs", str(args.epochs),
+               "--batch-size", str(args.batch_size), "--optimizer", args.optimizer, "--lr", str(args.lr),
+               "--weight-decay", str(args.weight_decay), "--warmup", str(args.warmup),
+               "--threads", str(args.threads), "--seed", str(args.seed), "--out", args.out,
+               "--train-images", str(args.train_images)]
+    run = subprocess.run(command, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"keras run failed: {run.stderr.strip()[-2000:]}")
+    # Keras' own progress lines come first on stdout; the result is the JSON after them.
+    return json.loads(run.stdout[run.stdout.index('{\n  "arguments"'):])["results"]["keras"]
 
 
 def main():
@@ -184,11 +237,41 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", choices=["keras", "ours"])
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate the two trainers this many times (ours first in odd rounds, Keras "
+                             "first in even ones) and report the median ratio: the machine's speed drifts")
+    parser.add_argument("--train-images", type=int, default=0,
+                        help="train both on the first N training images only (0: all 60,000)")
+    parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", default="/tmp/keras-side-by-side")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    train_images = read_idx(f"{FMNIST}/train-images-idx3-ubyte.gz").astype(np.float64) / 255.0
+    if args.train_images:
+        write_subset(args.train_images, os.path.join(args.out, "subset"))
+    train_images = read_idx(TRAIN_IMAGES).astype(np.float64) / 255.0
     mean, std = float(train_images.mean()), float(train_images.std())
+
+    if args.rounds > 1:
+        rounds = []
+        for index in range(args.rounds):
+            order = ["ours", "keras"] if index % 2 == 0 else ["keras", "ours"]
+            round_results = {}
+            for name in order:
+                round_results[name] = train_ours(args, args.out) if name == "ours" else keras_in_subprocess(args)
+                print(f"round {index + 1} {name}: {json.dumps(round_results[name])}", flush=True)
+            rounds.append(round_results)
+        ratios = sorted(r["ours"]["images_per_second_last_epoch"] / r["keras"]["images_per_second_last_epoch"]
+                        for r in rounds)
+        overall = [r["ours"]["images_per_second"] / r["keras"]["images_per_second"] for r in rounds]
+        print(json.dumps({"arguments": vars(args), "rounds": rounds}, indent=2))
+        for index, r in enumerate(rounds):
+            print(f"round {index + 1}: last epoch ours {r['ours']['images_per_second_last_epoch']:.0f}, "
+                  f"keras {r['keras']['images_per_second_last_epoch']:.0f} images/s; overall ours "
+                  f"{r['ours']['images_per_second']:.0f}, keras {r['keras']['images_per_second']:.0f}; "
+                  f"test accuracy ours {r['ours']['test_accuracy']:.4f}, keras {r['keras']['test_accuracy']:.4f}")
+        print(f"median ratio ours/keras: last epoch {statistics.median(ratios):.2f}x "
+              f"(range {ratios[0]:.2f}-{ratios[-1]:.2f}), overall {statistics.median(overall):.2f}x")
+        return
 
     results = {}
     if args.only != "keras":
@@ -196,6 +279,8 @@ def main():
     if args.only != "ours":
         results["keras"] = train_keras(args, mean, std)
     print(json.dumps({"arguments": vars(args), "results": results}, indent=2))
+    if args.json_only:
+        return
     for name, r in results.items():
         print(f"{name:>16}: {r['images_per_second']:8.0f} images/s  test accuracy {r['test_accuracy']:.4f}"
               f"  ({r['seconds']:.0f} s)")

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Scores a model file on an IDX test set with onnxruntime instead of our engine: an
+independent check of the accuracy that `classifier-train evaluate` reports.
+
+    python3 Benchmarks/Trainer/onnx_accuracy.py MODEL.safetensors \
+        /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+
+The network is rebuilt by Benchmarks/Serving/make_onnx.py from the file's own metadata
+and tensors (read with the `safetensors` package). The preprocessing is the file's:
+pixels / 255, then (x - mean) / std; IDX images already have the model's size, so no
+resize. With `testTimeAugmentation: horizontal-flip` the logits of each image and its
+mirror are averaged, as the server does. Prints the accuracy with and without the mirror.
+
+Needs: pip install numpy onnx onnxruntime safetensors
+"""
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnxruntime
+from safetensors import safe_open
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def main():
+    model_path, images_path = sys.argv[1:3]
+    labels_path = images_path.replace("images-idx3", "labels-idx1")
+    with safe_open(model_path, framework="numpy") as f:
+        preprocessing = json.loads(f.metadata()["preprocessing"])
+    images = read_idx(images_path).astype(np.float32) / 255.0
+    labels = read_idx(labels_path).astype(np.int64)
+    if images.shape[1:] != (preprocessing["inputHeight"], preprocessing["inputWidth"]):
+        sys.exit(f"images are {images.shape[1:]}, the model expects its own size: resize first")
+    if preprocessing.get("invert"):
+        images = 1.0 - images
+    mean = np.float32(preprocessing["mean"][0])
+    std = np.float32(preprocessing["std"][0])
+    batch = ((images - mean) / std)[:, None, :, :]
+
+    with tempfile.TemporaryDirectory() as scratch:
+        onnx_path = os.path.join(scratch, "model.onnx")
+        subprocess.run([sys.executable, os.path.join(HERE, "..", "Serving", "make_onnx.py"), model_path, onnx_path],
+                       check=True)
+        session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+
+    def logits(x):
+        return np.concatenate([session.run(None, {name: x[i:i + 256]})[0] for i in range(0, len(x), 256)])
+
+    single = logits(batch)
+    mirrored = (single + logits(batch[:, :, :, ::-1].copy())) / 2
+    single_accuracy = float((single.argmax(1) == labels).mean())
+    mirrored_accuracy = float((mirrored.argmax(1) == labels).mean())
+    served = mirrored_accuracy if preprocessing.get("testTimeAugmentation") == "horizontal-flip" else single_accuracy
+    print(json.dumps({"images": len(labels), "single_view": single_accuracy, "mirror_averaged": mirrored_accuracy,
+                      "as_served": served}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
