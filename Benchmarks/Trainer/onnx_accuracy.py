@@ -53,8 +53,9 @@ def main():
 
     with tempfile.TemporaryDirectory() as scratch:
         onnx_path = os.path.join(scratch, "model.onnx")
+        # make_onnx.py's own report goes to stderr: stdout is this script's JSON alone.
         subprocess.run([sys.executable, os.path.join(HERE, "..", "Serving", "make_onnx.py"), model_path, onnx_path],
-                       check=True)
+                       check=True, stdout=sys.stderr)
         session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
 
