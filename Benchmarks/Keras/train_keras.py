@@ -19,7 +19,8 @@ as CIFAR-style ResNets expect 32×32.
 
 Known differences, stated rather than hidden: Keras' SGD weight decay is decoupled
 (applied to the weights), classifier-train's is L2 added to the gradient, on weights
-only; the Keras ResNet does not zero-initialise the last BatchNorm scale of each block.
+only. Both ResNets start the last BatchNorm scale of each block at one, as Keras does:
+ours runs with --no-zero-init-residual (its default is zero).
 """
 import argparse
 import gzip
@@ -160,6 +161,8 @@ def train_ours(args, out_dir):
                "--batch-size", str(args.batch_size), "--optimizer", args.optimizer, "--lr", str(args.lr),
                "--weight-decay", str(args.weight_decay), "--lr-schedule", "cosine", "--warmup", str(args.warmup),
                "--seed", str(args.seed), "--threads", str(args.threads), "--out", model]
+    if args.arch == "resnet20":
+        command += ["--no-zero-init-residual"]
     if args.input_size != 28:
         command += ["--resize", "pad"]
     if TRAIN_IMAGES.startswith(args.out):

@@ -94,6 +94,7 @@ struct OptimisationOptions: ParsableArguments {
     @Option(help: "step schedule: decay factor.") var lrGamma: Double?
     @Option(help: "L2 weight decay (decoupled for adamw; default 5e-4 for sgd, 0.01 for adamw).") var weightDecay: Double?
     @Option(help: "Label smoothing ε (Szegedy et al. 2016).") var labelSmoothing: Double?
+    @Flag(inversion: .prefixedNo, help: "Start each residual block's last BatchNorm scale at zero (default on; Keras starts it at one).") var zeroInitResidual: Bool?
     @Option(help: "'auto' weights the loss by inverse class frequency.") var classWeights: String?
     @Option(help: "Stop after this many epochs without a better validation accuracy.") var earlyStopping: Int?
     @Option(help: ArgumentHelp("End the run after this many minutes of training; --epochs becomes the upper bound and the learning-rate schedule follows the clock.", valueName: "minutes")) var timeBudget: Double?
@@ -111,6 +112,7 @@ struct OptimisationOptions: ParsableArguments {
         tree["lr-gamma"] = lrGamma
         tree["weight-decay"] = weightDecay
         tree["label-smoothing"] = labelSmoothing
+        tree["zero-init-residual"] = zeroInitResidual
         tree["class-weights"] = classWeights
         tree["early-stopping"] = earlyStopping
         tree["time-budget"] = timeBudget

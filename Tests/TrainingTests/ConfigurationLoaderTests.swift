@@ -36,6 +36,9 @@ import Testing
         #expect(c.batchSize == 32)
         #expect(c.lrSchedule == .onecycle)
         #expect(c.classWeights == "auto")
+        #expect(c.zeroInitResidual, "on unless a file or flag turns it off")
+        try #"{"zero-init-residual": false}"#.write(to: file, atomically: true, encoding: .utf8)
+        #expect(try ConfigurationLoader.load(file: file.path, overrides: [:]).zeroInitResidual == false)
     }
 
     @Test func anUnknownKeyIsNamedInTheError() throws {

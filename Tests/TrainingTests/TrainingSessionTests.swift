@@ -75,6 +75,25 @@ import Testing
         #expect(try train() == train())
     }
 
+    @Test func noZeroInitResidualStartsTheBlocksAtOneAndIsRecorded() throws {
+        guard let data = Self.data else { return }
+        func train(zeroInit: Bool) throws -> LoadedModel {
+            let out = TestSupport.temporaryDirectory().appendingPathComponent("m.safetensors")
+            var c = TestSupport.quickConfiguration(data: data, out: out)
+            c.epochs = 1
+            c.zeroInitResidual = zeroInit
+            _ = try TrainingSession.run(configuration: c, printer: TestSupport.silentPrinter())
+            return try ModelFile.load(from: out)
+        }
+        let zero = try train(zeroInit: true), one = try train(zeroInit: false)
+        // One epoch moves γ only a little from where it started: near 0, or near 1.
+        let name = "stage1.block0.bn2.weight"
+        let zeroGamma = try #require(zero.tensors[name]), oneGamma = try #require(one.tensors[name])
+        #expect(zeroGamma.scalars.allSatisfy { abs($0) < 0.5 })
+        #expect(oneGamma.scalars.allSatisfy { abs($0 - 1) < 0.5 })
+        #expect(one.metadata.provenance?.configuration?.contains("\"zero-init-residual\":false") == true)
+    }
+
     @Test func resumingContinuesFromTheNextEpochWithTheSameHistory() throws {
         guard let data = Self.data else { return }
         let out = TestSupport.temporaryDirectory().appendingPathComponent("r.safetensors")

@@ -41,6 +41,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var lrGamma = 0.1
     public var weightDecay: Double?
     public var labelSmoothing = 0.0
+    /// Start the last BatchNorm scale of every residual block at zero, so that each block
+    /// begins as the identity (Goyal et al. 2017, §5.1). Keras and torchvision start it at
+    /// one; on short runs that learns faster (BENCHMARKS.md, Keras side by side).
+    public var zeroInitResidual = true
     public var augmentation = AugmentationOptions()
     /// "auto" (inverse class frequency, as sklearn's `balanced`) or nil.
     public var classWeights: String?
@@ -75,6 +79,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case epochs, batchSize = "batch-size", optimizer, lr, momentum, nesterov
         case lrSchedule = "lr-schedule", warmup, lrStep = "lr-step", lrGamma = "lr-gamma"
         case weightDecay = "weight-decay", labelSmoothing = "label-smoothing"
+        case zeroInitResidual = "zero-init-residual"
         case augmentation, classWeights = "class-weights", earlyStopping = "early-stopping"
         case timeBudget = "time-budget"
         case initFrom = "init-from", freezeBackbone = "freeze-backbone", unfreezeAfter = "unfreeze-after"
@@ -108,6 +113,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         lrGamma = try c.decodeIfPresent(Double.self, forKey: .lrGamma) ?? d.lrGamma
         weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay)
         labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? d.labelSmoothing
+        zeroInitResidual = try c.decodeIfPresent(Bool.self, forKey: .zeroInitResidual) ?? d.zeroInitResidual
         augmentation = try c.decodeIfPresent(AugmentationOptions.self, forKey: .augmentation) ?? d.augmentation
         classWeights = try c.decodeIfPresent(String.self, forKey: .classWeights)
         earlyStopping = try c.decodeIfPresent(Int.self, forKey: .earlyStopping)

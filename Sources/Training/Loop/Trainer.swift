@@ -68,7 +68,8 @@ final class Trainer {
             }
         }
         do {
-            network = try buildNetwork(spec, seed: configuration.seed)
+            network = try buildNetwork(spec, seed: configuration.seed,
+                                       zeroInitResidualGamma: configuration.zeroInitResidual)
         } catch {
             throw TrainingError.invalidConfiguration("\(error)")
         }
