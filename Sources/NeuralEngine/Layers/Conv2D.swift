@@ -31,7 +31,7 @@ public final class Conv2D: Layer {
     /// Per layer so that tests can force several groups per batch.
     var columnBudget = Conv2D.defaultColumnBudget
 
-    /// Largest column matrix of a whole batch, in scalars (64 MiB), that a training forward
+    /// Largest column matrix of a whole batch, in scalars (16 MiB), that a training forward
     /// pass keeps for the backward pass. Per layer so that tests can turn keeping off.
     static let defaultKeptColumnsBudget = 1 << 22
     var keptColumnsBudget = Conv2D.defaultKeptColumnsBudget
