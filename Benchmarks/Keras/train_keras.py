@@ -23,7 +23,6 @@ only. Both ResNets start the last BatchNorm scale of each block at one, as Keras
 ours runs with --no-zero-init-residual (its default is zero).
 """
 import argparse
-import gzip
 import json
 import os
 import re
@@ -34,6 +33,9 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from idx_files import labels_path, read_idx, write_prefix  # noqa: E402
+
 FMNIST = "/usr/share/datasets/fashion-mnist"
 # The training IDX files; `--train-images N` points these at a subset written by main().
 TRAIN_IMAGES = f"{FMNIST}/train-images-idx3-ubyte.gz"
@@ -41,19 +43,6 @@ FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", 
                          "Bag", "Ankle boot"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-def labels_path(images_path):
-    return images_path.replace("images-idx3", "labels-idx1")
 
 
 def load(images_path, size):
@@ -194,18 +183,8 @@ def write_subset(count, directory):
     """The first `count` training images and labels as plain IDX files in `directory`."""
     global TRAIN_IMAGES
     os.makedirs(directory, exist_ok=True)
-    source = TRAIN_IMAGES
-    for path in (source, labels_path(source)):
-        with gzip.open(path, "rb") as f:
-            data = f.read()
-        rank = data[3]
-        item = int(np.prod([int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(1, rank)]))
-        header = bytearray(data[:4 + 4 * rank])
-        header[4:8] = count.to_bytes(4, "big")
-        name = os.path.basename(path).removesuffix(".gz")
-        with open(os.path.join(directory, name), "wb") as f:
-            f.write(bytes(header) + data[4 + 4 * rank: 4 + 4 * rank + count * item])
-    TRAIN_IMAGES = os.path.join(directory, os.path.basename(source).removesuffix(".gz"))
+    write_prefix(labels_path(TRAIN_IMAGES), count, directory)
+    TRAIN_IMAGES = write_prefix(TRAIN_IMAGES, count, directory)
     # Outside Debian's folder classifier-train does not recognise the set by name.
     with open(os.path.join(directory, "labels.txt"), "w") as f:
         f.write("\n".join(FASHION_MNIST_CLASSES) + "\n")
@@ -251,9 +230,6 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     if args.train_images:
         write_subset(args.train_images, os.path.join(args.out, "subset"))
-    train_images = read_idx(TRAIN_IMAGES).astype(np.float64) / 255.0
-    mean, std = float(train_images.mean()), float(train_images.std())
-
     if args.rounds > 1:
         rounds = []
         for index in range(args.rounds):
@@ -280,7 +256,8 @@ def main():
     if args.only != "keras":
         results["classifier-train"] = train_ours(args, args.out)
     if args.only != "ours":
-        results["keras"] = train_keras(args, mean, std)
+        train_images = read_idx(TRAIN_IMAGES).astype(np.float64) / 255.0
+        results["keras"] = train_keras(args, float(train_images.mean()), float(train_images.std()))
     print(json.dumps({"arguments": vars(args), "results": results}, indent=2))
     if args.json_only:
         return

@@ -13,7 +13,6 @@ mirror are averaged, as the server does. Prints the accuracy with and without th
 
 Needs: pip install numpy onnx onnxruntime safetensors
 """
-import gzip
 import json
 import os
 import subprocess
@@ -25,24 +24,16 @@ import onnxruntime
 from safetensors import safe_open
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+sys.path.insert(0, os.path.join(HERE, ".."))
+from idx_files import labels_path, read_idx  # noqa: E402
 
 
 def main():
     model_path, images_path = sys.argv[1:3]
-    labels_path = images_path.replace("images-idx3", "labels-idx1")
     with safe_open(model_path, framework="numpy") as f:
         preprocessing = json.loads(f.metadata()["preprocessing"])
     images = read_idx(images_path).astype(np.float32) / 255.0
-    labels = read_idx(labels_path).astype(np.int64)
+    labels = read_idx(labels_path(images_path)).astype(np.int64)
     if images.shape[1:] != (preprocessing["inputHeight"], preprocessing["inputWidth"]):
         sys.exit(f"images are {images.shape[1:]}, the model expects its own size: resize first")
     if preprocessing.get("invert"):
