@@ -3,7 +3,10 @@
 // Fashion-MNIST-shaped input (1×28×28), as the trainer runs it, with the time split by layer
 // kind. Also a large sgemm for the machine's ceiling.
 //
-//   swift run -c release layer-benchmark [batch] [steps] [threads…]
+//   swift run -c release layer-benchmark [--size N] [--im2col] [batch] [steps] [threads…]
+//
+// --size sets the input's side (28 by default; 32 is the Keras side-by-side's), and
+// --im2col turns the direct 3×3 kernels off, for a side-by-side of the two paths.
 import CBLAS
 import Dispatch
 import Foundation
@@ -97,9 +100,9 @@ func sgemmGFLOPS(size: Int) -> Double {
 }
 
 /// Per-layer medians on one activation shape, to see each kernel in isolation.
-func microBenchmarks(batch: Int, steps: Int) {
+func microBenchmarks(batch: Int, side: Int, steps: Int) {
     var generator = SeededGenerator(seed: 3)
-    let shape = [batch, 16, 28, 28]
+    let shape = [batch, 16, side, side]
     var data = SeededGenerator(seed: 4)
     let x = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in data.nextNormal() })
     let layers: [(String, any Layer)] = [
@@ -128,18 +131,67 @@ func microBenchmarks(batch: Int, steps: Int) {
     }
 }
 
-print("OpenBLAS kernels: \(EngineThreads.blasCore ?? "unknown")")
-if CommandLine.arguments.dropFirst().first == "layers" {
-    let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+/// The command line without the options, which are applied here.
+var positional = Array(CommandLine.arguments.dropFirst())
+var side = 28
+if let index = positional.firstIndex(of: "--size"), index + 1 < positional.count, let value = Int(positional[index + 1]) {
+    side = value
+    positional.removeSubrange(index...(index + 1))
+}
+if let index = positional.firstIndex(of: "--im2col") {
+    DirectConvolution.setEnabled(false)
+    positional.remove(at: index)
+}
+/// The 3×3 stride-1 convolutions of ResNet-20 on `side`×`side` inputs, each timed on the
+/// direct kernels and on im2col + GEMM in alternation (the machine's speed drifts by more
+/// than the difference), with the median ratio of the two.
+func directAgainstIm2col(batch: Int, side: Int, steps: Int) {
+    for (channels, plane) in [(16, side), (32, (side + 1) / 2), (64, (side + 3) / 4)] {
+        var generator = SeededGenerator(seed: 5)
+        let layer = Conv2D(inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1, bias: false,
+                           generator: &generator)
+        let shape = [batch, channels, plane, plane]
+        let x = Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in generator.nextNormal() })
+        var times: [Bool: [Double]] = [true: [], false: []]
+        var ratios: [Double] = []
+        for _ in 0..<steps {
+            for direct in [true, false] {
+                DirectConvolution.setEnabled(direct)
+                let y = layer.forward(x, training: true)
+                _ = layer.backward(y)
+                times[direct]!.append(seconds { _ = layer.backward(layer.forward(x, training: true)) })
+            }
+            ratios.append(times[false]!.last! / times[true]!.last!)
+        }
+        DirectConvolution.setEnabled(true)
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        print(String(format: "  3×3 %d→%d on %d×%d: direct %.2f ms, im2col %.2f ms (forward + backward); im2col/direct %.2f×",
+                     channels, channels, plane, plane, median(times[true]!) * 1e3, median(times[false]!) * 1e3,
+                     median(ratios)))
+    }
+}
+
+print("OpenBLAS kernels: \(EngineThreads.blasCore ?? "unknown"); direct 3×3 kernels: \(DirectConvolution.instructionSet ?? "off")")
+if positional.first == "convs" {
+    let numbers = positional.dropFirst().compactMap { Int($0) }
     for threads in numbers.count > 2 ? Array(numbers.dropFirst(2)) : [1, 2] {
         EngineThreads.set(threads)
-        print("threads \(threads), input [\(numbers.first ?? 128), 16, 28, 28]:")
-        microBenchmarks(batch: numbers.first ?? 128, steps: numbers.count > 1 ? numbers[1] : 10)
+        print("threads \(threads), batch \(numbers.first ?? 128):")
+        directAgainstIm2col(batch: numbers.first ?? 128, side: side, steps: numbers.count > 1 ? numbers[1] : 11)
+    }
+    exit(0)
+}
+if positional.first == "layers" {
+    let numbers = positional.dropFirst().compactMap { Int($0) }
+    for threads in numbers.count > 2 ? Array(numbers.dropFirst(2)) : [1, 2] {
+        EngineThreads.set(threads)
+        print("threads \(threads), input [\(numbers.first ?? 128), 16, \(side), \(side)]:")
+        microBenchmarks(batch: numbers.first ?? 128, side: side, steps: numbers.count > 1 ? numbers[1] : 10)
     }
     exit(0)
 }
 
-let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let arguments = positional.compactMap { Int($0) }
 let batch = arguments.count > 0 ? arguments[0] : 128
 let steps = arguments.count > 1 ? arguments[1] : 10
 let threadCounts = arguments.count > 2 ? Array(arguments.dropFirst(2)) : [1, 2]
@@ -147,11 +199,11 @@ let threadCounts = arguments.count > 2 ? Array(arguments.dropFirst(2)) : [1, 2]
 var generator = SeededGenerator(seed: 1)
 let network = resnet20(classes: 10, generator: &generator)
 var data = SeededGenerator(seed: 2)
-let input = Tensor(shape: [batch, 1, 28, 28], scalars: (0..<(batch * 784)).map { _ in data.nextUniform() })
+let input = Tensor(shape: [batch, 1, side, side], scalars: (0..<(batch * side * side)).map { _ in data.nextUniform() })
 let labels = (0..<batch).map { $0 % 10 }
 let criterion = SoftmaxCrossEntropy(labelSmoothing: 0.1)
 
-print("ResNet-20 (16/32/64) on 1×28×28, batch \(batch), \(network.trainableParameterCount) parameters, median of \(steps) steps")
+print("ResNet-20 (16/32/64) on 1×\(side)×\(side), batch \(batch), \(network.trainableParameterCount) parameters, median of \(steps) steps")
 for threads in threadCounts {
     EngineThreads.set(threads)
     print(String(format: "sgemm 1024³: %.1f GFLOP/s per CPU-second on %d thread(s)", sgemmGFLOPS(size: 1024), threads))

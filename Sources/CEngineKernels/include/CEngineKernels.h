@@ -40,4 +40,38 @@ void engine_im2col_indexed(const float *input, long images, long channels, long 
 void engine_col2im_indexed(const float *columns, long images, long channels, long inputPlane,
                            const int *table, long taps, long PQ, float *output, long rowLength);
 
+/// Direct 3×3, stride-1, padding-1 convolution (Direct3x3.c). Planes are stored padded:
+/// one zero pixel on every side, rows W + 2 apart, planes `engine_direct3x3_plane_stride`
+/// apart, with zero slack after each.
+///
+/// Every call below takes the kernel set, `level`: 2 AVX-512, 1 AVX2 + FMA (0: none), at
+/// most what the CPU supports. One pass of a layer uses one level throughout.
+///
+/// The level new passes use: the best the CPU has unless capped by ENGINE_DIRECT_KERNELS
+/// (0 or avx2) or by `engine_direct3x3_set_level`; 0 when the direct path is unavailable.
+int engine_direct3x3_level(void);
+/// Makes `level` (clamped to what the CPU supports; −1: the best) the default from now on;
+/// returns it. For benchmarks that compare paths.
+int engine_direct3x3_set_level(int level);
+/// Output channels per block of the weight-gradient kernel: K must be a multiple of it.
+long engine_direct3x3_weight_block(int level);
+/// Scalars between consecutive padded planes of an H×W plane.
+long engine_direct3x3_plane_stride(long H, long W);
+/// Copies `planes` planes (H, W) into the padded layout.
+void engine_direct3x3_pad(const float *source, long planes, long H, long W, float *destination);
+/// Scalars of the packed weights for K outputs and C inputs (either direction: pass the
+/// forward's K and C for the forward, and C and K swapped for the input gradient).
+long engine_direct3x3_packed_count(int level, long K, long C);
+/// Packs `weight` (K, C, 3, 3) for the forward kernel, or, with `forInputGradient`, as the
+/// C-output convolution that maps the output gradient to the input gradient.
+void engine_direct3x3_pack(int level, const float *weight, long K, long C, int forInputGradient, float *packed);
+/// output (images, K, H, W) = the convolution of the padded input (images, C padded planes)
+/// with packed weights, plus `bias` (K) when not NULL.
+void engine_direct3x3_forward(int level, const float *paddedInput, long images, long C, long K, long H, long W,
+                              const float *packed, const float *bias, float *output);
+/// weightGradient (K, C, 3, 3) += the gradient over `images`, from the padded input and the
+/// padded output gradient (images, K padded planes).
+void engine_direct3x3_weight_gradient(int level, const float *paddedInput, const float *paddedOutputGradient, long images,
+                                      long C, long K, long H, long W, float *weightGradient);
+
 #endif

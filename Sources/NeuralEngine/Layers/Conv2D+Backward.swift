@@ -18,6 +18,9 @@ extension Conv2D {
         let n = input.shape[0], k = outChannels, plane = g.outputPlane
         precondition(outputGradient.shape == [n, k, g.outputHeight, g.outputWidth],
                      "Conv2D.backward: gradient \(outputGradient.shape) does not match output")
+        if let level = directTrainingLevel {
+            return directBackward(outputGradient, input: input, geometry: g, level: level)
+        }
         if let bias, bias.isTrainable { accumulateBiasGradient(outputGradient, into: bias, images: n, plane: plane) }
         let updateWeight = weight.isTrainable
         let split = BatchSplit(images: n)
@@ -149,7 +152,7 @@ extension Conv2D {
     }
 
     /// db[k] += Σ over images and positions of dY[n, k, ·].
-    private func accumulateBiasGradient(_ dy: Tensor, into bias: Parameter, images: Int, plane: Int) {
+    func accumulateBiasGradient(_ dy: Tensor, into bias: Parameter, images: Int, plane: Int) {
         let k = outChannels
         var sums = [Float](repeating: 0, count: k)
         dy.scalars.withUnsafeBufferPointer { d in

@@ -4,7 +4,9 @@ import CBLAS
 ///
 ///   input (N, C, H, W), weight (K, C, R, S), bias (K) → output (N, K, P, Q)
 ///
-/// Forward and backward run as matrix products on OpenBLAS:
+/// 3×3 convolutions with stride 1 and padding 1 (most of a ResNet) run on direct vector
+/// kernels where the CPU has AVX2 or AVX-512 (Conv2D+Direct.swift). The others run as
+/// matrix products on OpenBLAS:
 /// - 1×1, stride 1, no padding: the input plane already is the column matrix, so each image
 ///   is one GEMM `Y_n (K, HW) = W (K, C) · X_n (C, HW)` with no copy;
 /// - otherwise im2col over groups of images laid side by side, one GEMM per group.
@@ -49,6 +51,18 @@ public final class Conv2D: Layer {
     /// The weight's columns for the active taps only (`ActiveTaps.compact`), when the
     /// geometry skips taps.
     var compactWeight: [Float] = []
+    /// The direct kernels' buffers (Conv2D+Direct.swift): the padded input of the last
+    /// forward pass (kept for the weight gradient when `directTrainingLevel` is set), the padded output
+    /// gradient, and the weights packed for each direction.
+    var paddedInput: [Float] = []
+    var paddedGradient: [Float] = []
+    var packedWeight: [Float] = []
+    var packedTransposedWeight: [Float] = []
+    /// The kernel set of the last forward pass when it was a training pass on the direct
+    /// kernels, so that `backward` takes them too, with the same set; nil otherwise.
+    var directTrainingLevel: Int32?
+    /// Makes this layer use one kernel set (tests run each one the CPU has); nil: the default.
+    var directLevelOverride: Int32?
 
     public init(
         inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -106,6 +120,12 @@ public final class Conv2D: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         EngineThreads.prepare()
         let g = geometry(for: input.shape)
+        if let level = directKernelLevel(g) {
+            keptLayout = nil
+            directTrainingLevel = training ? level : nil
+            return directForward(input, geometry: g, level: level, training: training)
+        }
+        directTrainingLevel = nil
         let n = input.shape[0], k = outChannels, plane = g.outputPlane
         cachedInput = training ? input : nil
         let split = BatchSplit(images: n)

@@ -1,0 +1,175 @@
+// The direct 3×3 convolution kernels (Direct3x3.c), written once for any vector width and
+// included once per instruction set with these macros defined:
+//   VEC     lanes per vector (16 for AVX-512, 8 for AVX2)
+//   KB      output channels per register block of the forward kernel
+//   JB      vectors of positions per register block of the forward kernel
+//   GB      output channels per register block of the weight-gradient kernel
+//   TARGET  the function attribute that enables the instruction set
+//   NAME(x) the instruction set's suffix for the function name x
+//
+// Layout (see Direct3x3.c): planes padded by one zero pixel on every side, row length
+// Wp = W + 2, `PS` scalars apart. Output position (p, q) is "flat" index j = p·Wp + q; its
+// 3×3 window in the padded input starts at padded index j, so tap (r, s) reads
+// xp[j + r·Wp + s]: every tap is one contiguous run, with no im2col and no bounds checks.
+// Flat indices with q ≥ W are junk (they straddle the padding) and are never stored.
+
+typedef float NAME(vf) __attribute__((vector_size(VEC * 4)));
+
+TARGET static inline NAME(vf) NAME(load)(const float *p) {
+    NAME(vf) v;
+    __builtin_memcpy(&v, p, sizeof v);  // one unaligned load
+    return v;
+}
+
+TARGET static inline NAME(vf) NAME(splat)(float s) {
+    // Element by element, which compiles to one broadcast; `zero + s` would add an
+    // addition on the FMA ports (0 + s is not s for s = −0).
+    NAME(vf) v;
+    for (int i = 0; i < VEC; i++) v[i] = s;
+    return v;
+}
+
+typedef float NAME(eight) __attribute__((vector_size(32)));
+typedef float NAME(four) __attribute__((vector_size(16)));
+
+/// Horizontal sum by halving, down to four lanes.
+TARGET static inline float NAME(sum)(NAME(vf) v) {
+#if VEC == 16
+    NAME(eight) e = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                    __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+#elif VEC == 8
+    NAME(eight) e = v;
+#else
+#error "VEC must be 8 or 16"
+#endif
+    NAME(four) f = __builtin_shufflevector(e, e, 0, 1, 2, 3) + __builtin_shufflevector(e, e, 4, 5, 6, 7);
+    return (f[0] + f[2]) + (f[1] + f[3]);
+}
+
+/// Stores lanes [0, count) of `values`, the flat positions j0 … j0 + count − 1 of one
+/// output plane (H, W) that hold valid outputs (q < W), plus `bias`.
+static inline void NAME(store_valid)(const float *values, long count, long j0, long H, long W, float bias,
+                                     float *plane) {
+    const long Wp = W + 2;
+    long p = j0 / Wp, q = j0 % Wp;
+    for (long i = 0; i < count && p < H;) {
+        long run = W - q;  // valid positions left in this row (≤ 0: in the junk)
+        if (run > count - i) run = count - i;
+        if (run > 0) {
+            float *out = plane + p * W + q;
+            for (long m = 0; m < run; m++) out[m] = values[i + m] + bias;
+            i += run;
+            q += run;
+        } else {
+            i += Wp - q;  // the junk positions up to the next row
+            q = 0;
+            p++;
+        }
+    }
+}
+
+/// y (images, K, H, W) = the 3×3 convolution of xp (images × C padded planes) with
+/// `packed` ([⌈K/KB⌉][C][9][KB], zero beyond K), plus bias[k] when given.
+///
+/// A register block is KB output channels × JB vectors of VEC positions. The vectors are
+/// numbered across the images (each image's ⌈H·Wp / VEC⌉ vectors, then the next image's),
+/// so a block may span two images and small planes (8×8: 5 vectors) waste no lanes on
+/// rounding up to a whole block.
+TARGET static void NAME(forward_images)(const float *xp, long images, long C, long K, long H, long W, long PS,
+                                        const float *packed, const float *bias, float *y) {
+    const long Wp = W + 2, L = H * Wp, HW = H * W;
+    const long perImage = (L + VEC - 1) / VEC, total = images * perImage;
+    long taps[9];
+    for (int t = 0; t < 9; t++) taps[t] = (t / 3) * Wp + t % 3;
+    // Images a chunk at a time, so that the chunk's padded input (~512 KB) stays in L2
+    // while every block of output channels reads it.
+    long chunkImages = (1L << 17) / (C * PS);
+    if (chunkImages < 1) chunkImages = 1;
+    const long chunk = chunkImages * perImage;
+    for (long first = 0; first < total; first += chunk) {
+        const long last = first + chunk < total ? first + chunk : total;
+        for (long kb = 0; kb * KB < K; kb++) {
+            const float *wk = packed + kb * C * 9 * KB;
+            const long kCount = K - kb * KB < KB ? K - kb * KB : KB;
+            for (long v0 = first; v0 < last; v0 += JB) {
+                const float *base[JB];
+                long image[JB], j0[JB];
+                for (int b = 0; b < JB; b++) {
+                    long slot = v0 + b < last ? v0 + b : last - 1;  // past the end: recompute the last, unstored
+                    image[b] = slot / perImage;
+                    j0[b] = (slot % perImage) * VEC;
+                    base[b] = xp + image[b] * C * PS + j0[b];
+                }
+                NAME(vf) acc[KB][JB];
+                for (int k = 0; k < KB; k++)
+                    for (int b = 0; b < JB; b++) acc[k][b] = NAME(splat)(0);
+                for (long c = 0; c < C; c++) {
+                    const float *wc = wk + c * 9 * KB;
+                    for (int t = 0; t < 9; t++) {
+                        NAME(vf) xv[JB];
+                        for (int b = 0; b < JB; b++) xv[b] = NAME(load)(base[b] + c * PS + taps[t]);
+                        for (int k = 0; k < KB; k++) {
+                            const NAME(vf) wv = NAME(splat)(wc[t * KB + k]);
+                            for (int b = 0; b < JB; b++) acc[k][b] = __builtin_elementwise_fma(wv, xv[b], acc[k][b]);
+                        }
+                    }
+                }
+                for (int b = 0; b < JB && v0 + b < last; b++) {
+                    const long count = L - j0[b] < VEC ? L - j0[b] : VEC;
+                    for (long k = 0; k < kCount; k++) {
+                        float lanes[VEC];
+                        __builtin_memcpy(lanes, &acc[k][b], sizeof lanes);
+                        NAME(store_valid)(lanes, count, j0[b], H, W, bias ? bias[kb * KB + k] : 0,
+                                          y + (image[b] * K + kb * KB + k) * HW);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// dw (K, C, 3, 3) += Σ over `images` and positions of dy[n, k, p, q]·x[n, c, p+r−1, q+s−1],
+/// from the padded planes of both. Images are taken a few at a time: enough that the register
+/// accumulators cover ~2048 positions before their horizontal sums, few enough that the
+/// block's padded input and gradient (~1 MB) stay in L2 across the passes over them.
+/// K % GB == 0.
+TARGET static void NAME(weight_gradient)(const float *xp, const float *dyp, long images, long C, long K,
+                                         long H, long W, long PS, float *dw) {
+    const long Wp = W + 2, L = H * Wp;
+    long block = (2048 + L - 1) / L;
+    const long fitting = (1L << 18) / ((C + K) * PS);
+    if (block > fitting) block = fitting;
+    if (block < 1) block = 1;
+    for (long n0 = 0; n0 < images; n0 += block) {
+        const long count = images - n0 < block ? images - n0 : block;
+        for (long kb = 0; kb < K / GB; kb++) {
+            for (long c = 0; c < C; c++) {
+                for (long r = 0; r < 3; r++) {
+                    NAME(vf) acc[GB][3];
+                    for (int k = 0; k < GB; k++)
+                        for (int s = 0; s < 3; s++) acc[k][s] = NAME(splat)(0);
+                    for (long n = n0; n < n0 + count; n++) {
+                        const float *x = xp + (n * C + c) * PS + r * Wp;
+                        // dy's flat index j sits at padded index j + Wp + 1; its junk
+                        // positions are the zero border, so they add nothing.
+                        const float *d = dyp + (n * K + kb * GB) * PS + Wp + 1;
+                        for (long j = 0; j < L; j += VEC) {
+                            const NAME(vf) x0 = NAME(load)(x + j), x1 = NAME(load)(x + j + 1),
+                                           x2 = NAME(load)(x + j + 2);
+                            for (int k = 0; k < GB; k++) {
+                                const NAME(vf) dv = NAME(load)(d + k * PS + j);
+                                acc[k][0] = __builtin_elementwise_fma(dv, x0, acc[k][0]);
+                                acc[k][1] = __builtin_elementwise_fma(dv, x1, acc[k][1]);
+                                acc[k][2] = __builtin_elementwise_fma(dv, x2, acc[k][2]);
+                            }
+                        }
+                    }
+                    for (int k = 0; k < GB; k++) {
+                        float *out = dw + ((kb * GB + k) * C + c) * 9 + r * 3;
+                        for (int s = 0; s < 3; s++) out[s] += NAME(sum)(acc[k][s]);
+                    }
+                }
+            }
+        }
+    }
+}
