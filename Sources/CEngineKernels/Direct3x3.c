@@ -102,18 +102,21 @@ long engine_direct3x3_plane_stride(long H, long W) {
 }
 
 void engine_direct3x3_pad(const float *source, long planes, long H, long W, float *destination) {
+    // Plain loops rather than memcpy/memset per row: rows are short (8–32 scalars), where
+    // the calls cost more than the copying (perf: half the padding time was in memmove).
     const long Wp = W + 2, PS = engine_direct3x3_plane_stride(H, W);
     for (long plane = 0; plane < planes; plane++) {
         const float *from = source + plane * H * W;
         float *to = destination + plane * PS;
-        memset(to, 0, sizeof(float) * (Wp + 1));
+        for (long i = 0; i <= Wp; i++) to[i] = 0;
         for (long p = 0; p < H; p++) {
             float *row = to + (p + 1) * Wp + 1;
-            memcpy(row, from + p * W, sizeof(float) * W);
+            const float *in = from + p * W;
+            for (long q = 0; q < W; q++) row[q] = in[q];
             row[W] = 0;      // right border of this row
             row[W + 1] = 0;  // left border of the next
         }
-        memset(to + (H + 1) * Wp + 1, 0, sizeof(float) * (PS - (H + 1) * Wp - 1));
+        for (long i = (H + 1) * Wp + 1; i < PS; i++) to[i] = 0;
     }
 }
 

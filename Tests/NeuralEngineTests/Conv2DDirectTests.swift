@@ -1,3 +1,4 @@
+import CEngineKernels
 import Testing
 @testable import NeuralEngine
 
@@ -24,6 +25,8 @@ struct Conv2DDirectTests {
         // The output channels of the input-gradient convolution (here 3) are not a whole
         // block: the packed weights are padded with zeros.
         Case(channels: 3, filters: 16, bias: true, shape: [2, 3, 2, 30]),
+        // Large enough planes that a share is padded and convolved in several chunks.
+        Case(channels: 8, filters: 8, bias: true, shape: [13, 8, 40, 40]),
     ]
 
     static var levels: [Int32] { DirectConvolution.availableLevels }
@@ -111,6 +114,15 @@ struct Conv2DDirectTests {
         let reference = makeLayer(c, level: 0)
         _ = reference.forward(input, training: true)
         #expect(maxAbsoluteDifference(inputGradient, reference.backward(randomTensor(output.shape, seed: 40))) < 1e-4)
+    }
+
+    @Test func largePlanesAreProcessedInSeveralChunks() {
+        let c = Self.cases.last!
+        let layer = makeLayer(c, level: Self.levels[0])
+        let chunks = layer.chunks(of: 0..<c.shape[0], planeStride: engine_direct3x3_plane_stride(40, 40))
+        #expect(chunks.count > 1)
+        #expect(chunks.first?.lowerBound == 0 && chunks.last?.upperBound == c.shape[0])
+        #expect(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
     }
 
     @Test func layersOutsideTheKernelsTakeTheIm2colPath() {

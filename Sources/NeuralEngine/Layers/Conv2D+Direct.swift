@@ -68,13 +68,16 @@ extension Conv2D {
                             let buffers = UnsafeDirectBuffers(
                                 source: x.baseAddress!, padded: padded.baseAddress!, packed: packed.baseAddress!,
                                 bias: bias == nil ? nil : b.baseAddress, output: out.baseAddress!)
-                            split.run { _, images in
-                                let first = images.lowerBound
-                                let paddedImages = buffers.padded + first * c * planeStride
-                                engine_direct3x3_pad(buffers.source + first * c * h * w, images.count * c, h, w,
-                                                     paddedImages)
-                                engine_direct3x3_forward(level, paddedImages, images.count, c, k, h, w, buffers.packed,
-                                                         buffers.bias, buffers.output + first * k * h * w)
+                            split.run { _, share in
+                                for images in chunks(of: share, planeStride: planeStride) {
+                                    let first = images.lowerBound
+                                    let paddedImages = buffers.padded + first * c * planeStride
+                                    engine_direct3x3_pad(buffers.source + first * c * h * w, images.count * c, h, w,
+                                                         paddedImages)
+                                    engine_direct3x3_forward(level, paddedImages, images.count, c, k, h, w,
+                                                             buffers.packed, buffers.bias,
+                                                             buffers.output + first * k * h * w)
+                                }
                             }
                         }
                     }
@@ -124,21 +127,24 @@ extension Conv2D {
                                             cblas_saxpy(Int32(weightCount), 1, buffers.privateWeightGradients + share * weightCount,
                                                         1, buffers.weightGradient, 1)
                                         }
-                                    }) { task, images in
-                                        let first = images.lowerBound
-                                        let paddedImages = buffers.paddedOutputGradient + first * k * planeStride
-                                        engine_direct3x3_pad(buffers.outputGradient + first * k * h * w, images.count * k,
-                                                             h, w, paddedImages)
-                                        if updateWeight {
-                                            let shareDW = task == 0
-                                                ? buffers.weightGradient
-                                                : buffers.privateWeightGradients + (task - 1) * weightCount
-                                            engine_direct3x3_weight_gradient(
-                                                level, buffers.paddedInput + first * c * planeStride, paddedImages,
-                                                images.count, c, k, h, w, shareDW)
+                                    }) { task, share in
+                                        let shareDW = task == 0
+                                            ? buffers.weightGradient
+                                            : buffers.privateWeightGradients + (task - 1) * weightCount
+                                        for images in chunks(of: share, planeStride: planeStride) {
+                                            let first = images.lowerBound
+                                            let paddedImages = buffers.paddedOutputGradient + first * k * planeStride
+                                            engine_direct3x3_pad(buffers.outputGradient + first * k * h * w,
+                                                                 images.count * k, h, w, paddedImages)
+                                            if updateWeight {
+                                                engine_direct3x3_weight_gradient(
+                                                    level, buffers.paddedInput + first * c * planeStride, paddedImages,
+                                                    images.count, c, k, h, w, shareDW)
+                                            }
+                                            engine_direct3x3_forward(level, paddedImages, images.count, k, c, h, w,
+                                                                     buffers.packed, nil,
+                                                                     buffers.inputGradient + first * c * h * w)
                                         }
-                                        engine_direct3x3_forward(level, paddedImages, images.count, k, c, h, w, buffers.packed, nil,
-                                                                 buffers.inputGradient + first * c * h * w)
                                     }
                                 }
                             }
@@ -146,6 +152,20 @@ extension Conv2D {
                     }
                 }
             }
+        }
+    }
+}
+
+extension Conv2D {
+    /// A share of the batch in chunks of images whose padded planes (input and output
+    /// gradient, ~512 KB) stay in L2 between the padding that writes them and the kernels
+    /// that read them. Padding a whole share first sent every plane out to memory and back:
+    /// on 16-channel 32×32 layers that made the kernels memory-bound.
+    func chunks(of share: Range<Int>, planeStride: Int) -> [Range<Int>] {
+        let perImage = max(inChannels, outChannels) * planeStride
+        let size = max(1, (1 << 17) / perImage)
+        return Swift.stride(from: share.lowerBound, to: share.upperBound, by: size).map {
+            $0..<min($0 + size, share.upperBound)
         }
     }
 }
