@@ -67,6 +67,40 @@ func vectorAffine(
     for i in 0..<count { y[i] = x[i] * a + b }
 }
 
+/// y[i] = max(a·x[i] + b, 0); NaN maps to 0, as in `reluForward`.
+@inline(__always)
+func vectorAffineReLU(
+    _ x: UnsafePointer<Float>, _ count: Int, scale a: Float, shift b: Float,
+    into y: UnsafeMutablePointer<Float>
+) {
+    for i in 0..<count {
+        let v = x[i] * a + b
+        y[i] = v > 0 ? v : 0
+    }
+}
+
+/// Σ x[i]·g[i] and Σ g[i] with g[i] = y[i] > 0 ? dy[i] : 0: `vectorDotAndSum` of x and the
+/// gradient through a ReLU whose output was y, in the same order, so the same bits.
+func vectorMaskedDotAndSum(
+    _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, mask y: UnsafePointer<Float>, _ count: Int
+) -> (dot: Float, sum: Float) {
+    var dot = FloatVector(), sum = FloatVector()
+    let zero = FloatVector()
+    var i = 0
+    while i + FloatVector.scalarCount <= count {
+        let gv = loadVector(dy + i).replacing(with: zero, where: .!(loadVector(y + i) .> zero))
+        dot += loadVector(x + i) * gv
+        sum += gv
+        i += FloatVector.scalarCount
+    }
+    var d = dot.sum(), s = sum.sum()
+    while i < count {
+        let g = y[i] > 0 ? dy[i] : 0
+        d += x[i] * g; s += g; i += 1
+    }
+    return (d, s)
+}
+
 @inline(__always)
 func storeVector(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self)

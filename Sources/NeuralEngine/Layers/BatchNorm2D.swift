@@ -50,6 +50,12 @@ public final class BatchNorm2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training, rectify: false)
+    }
+
+    /// The forward pass, followed by max(·, 0) in the same pass when `rectify` is true: a
+    /// BatchNorm2D → ReLU pair fused (see `LayerChain`).
+    func forward(_ input: Tensor, training: Bool, rectify: Bool) -> Tensor {
         checkShape(input.shape)
         let n = input.shape[0], c = channels, plane = input.shape[2] * input.shape[3]
         if training {
@@ -77,8 +83,13 @@ public final class BatchNorm2D: Layer {
                 parallelFor(n * c, minimumChunk: chunkSize(forItemCost: plane)) { range in
                     for item in range {
                         let ch = item % c
-                        vectorAffine(xBase + item * plane, plane, scale: scale[ch], shift: shift[ch],
-                                     into: yBase + item * plane)
+                        if rectify {
+                            vectorAffineReLU(xBase + item * plane, plane, scale: scale[ch], shift: shift[ch],
+                                             into: yBase + item * plane)
+                        } else {
+                            vectorAffine(xBase + item * plane, plane, scale: scale[ch], shift: shift[ch],
+                                         into: yBase + item * plane)
+                        }
                     }
                 }
             }

@@ -1,6 +1,9 @@
 /// max(x, 0), elementwise, any shape. Backward masks by the kept output.
 public final class ReLU: Layer {
-    private var cachedOutput: Tensor?
+    private(set) var cachedOutput: Tensor?
+    /// True when the last training forward ran fused into the BatchNorm2D before this
+    /// layer (`LayerChain`), so that the backward pass runs fused too.
+    private(set) var fusedIntoPrevious = false
 
     public init() {}
 
@@ -13,7 +16,15 @@ public final class ReLU: Layer {
             }
         }
         cachedOutput = training ? output : nil
+        fusedIntoPrevious = false
         return output
+    }
+
+    /// Records `output`, computed by the BatchNorm2D before this layer with the
+    /// rectification fused in, as this layer's training output.
+    func adoptFusedOutput(_ output: Tensor) {
+        cachedOutput = output
+        fusedIntoPrevious = true
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {

@@ -33,7 +33,7 @@ public final class Residual: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let main = body.reduce(input) { $1.layer.forward($0, training: training) }
+        let main = LayerChain.forward(body, input, training: training)
         let side = shortcut?.forward(input, training: training) ?? input
         precondition(main.shape == side.shape,
                      "Residual: body gives \(main.shape) but the shortcut gives \(side.shape)")
@@ -54,7 +54,7 @@ public final class Residual: Layer {
                 reluBackward(output: y, gradient: dy, into: dx, count: n)
             }
         }
-        let throughBody = body.reversed().reduce(gradient) { $1.layer.backward($0) }
+        let throughBody = LayerChain.backward(body, gradient)
         let throughShortcut = shortcut?.backward(gradient) ?? gradient
         return Tensor.map2(throughBody, throughShortcut) { a, b, z, n in
             elementwiseAdd(a, b, into: z, count: n)

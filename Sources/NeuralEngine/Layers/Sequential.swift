@@ -13,11 +13,11 @@ public final class Sequential: Layer {
     public var children: [(name: String, layer: any Layer)] { members }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        members.reduce(input) { $1.layer.forward($0, training: training) }
+        LayerChain.forward(members, input, training: training)
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        members.reversed().reduce(outputGradient) { $1.layer.backward($0) }
+        LayerChain.backward(members, outputGradient)
     }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {

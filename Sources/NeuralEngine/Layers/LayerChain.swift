@@ -1,0 +1,42 @@
+/// Runs a list of layers in order (Sequential, and a Residual block's body), fusing each
+/// BatchNorm2D → ReLU pair of a training pass into one pass over the activations each way.
+///
+/// Why: both layers are a read and a write of the whole activation tensor (8 MiB per layer
+/// for a batch of 128 16-channel 32×32 maps, beyond L2), so apart they cost about twice
+/// the memory traffic of the fused pass. The ReLU keeps its output as usual, so the
+/// backward pass can mask the gradient inside the BatchNorm's. The arithmetic is that of
+/// the two layers in turn; only evaluation passes (where nothing is kept) run unfused.
+enum LayerChain {
+    static func forward(_ layers: [(name: String, layer: any Layer)], _ input: Tensor, training: Bool) -> Tensor {
+        var x = input
+        var i = 0
+        while i < layers.count {
+            if training, i + 1 < layers.count, let norm = layers[i].layer as? BatchNorm2D,
+               let relu = layers[i + 1].layer as? ReLU {
+                x = norm.forward(x, training: true, rectify: true)
+                relu.adoptFusedOutput(x)
+                i += 2
+            } else {
+                x = layers[i].layer.forward(x, training: training)
+                i += 1
+            }
+        }
+        return x
+    }
+
+    static func backward(_ layers: [(name: String, layer: any Layer)], _ outputGradient: Tensor) -> Tensor {
+        var gradient = outputGradient
+        var i = layers.count - 1
+        while i >= 0 {
+            if i >= 1, let relu = layers[i].layer as? ReLU, relu.fusedIntoPrevious,
+               let norm = layers[i - 1].layer as? BatchNorm2D, let output = relu.cachedOutput {
+                gradient = norm.backward(gradient, rectifiedOutput: output)
+                i -= 2
+            } else {
+                gradient = layers[i].layer.backward(gradient)
+                i -= 1
+            }
+        }
+        return gradient
+    }
+}
