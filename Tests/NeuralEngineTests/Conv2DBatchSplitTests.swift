@@ -33,6 +33,10 @@ import Testing
     @Test("shares give the serial result, and the same bits for the same thread count",
           arguments: [(3, 1, 1), (3, 0, 2), (1, 0, 1)])
     func threadCountDoesNotChangeTheResult(kernel: Int, padding: Int, stride: Int) {
+        EngineThreadsLock.hold { checkThreadCounts(kernel: kernel, padding: padding, stride: stride) }
+    }
+
+    func checkThreadCounts(kernel: Int, padding: Int, stride: Int) {
         let serial = run(threads: 1, kernel: kernel, padding: padding, stride: stride)
         for threads in [2, 3, 8] {
             let split = run(threads: threads, kernel: kernel, padding: padding, stride: stride)
@@ -49,6 +53,10 @@ import Testing
     @Test("with skipped kernel taps (1×1 and 2×2 maps), shares still give the serial result and the same bits",
           arguments: [(1, 1), (2, 2)])
     func skippedTapsKeepTheSplitExact(height: Int, width: Int) {
+        EngineThreadsLock.hold { checkSkippedTaps(height: height, width: width) }
+    }
+
+    func checkSkippedTaps(height: Int, width: Int) {
         let stride = height == 1 ? 1 : 2
         let serial = run(threads: 1, kernel: 3, padding: 1, stride: stride, height: height, width: width)
         for threads in [2, 3] {
@@ -75,9 +83,11 @@ import Testing
     }
 
     @Test func openBLASGetsItsThreadsBackAfterASplit() {
-        let original = EngineThreads.count
+        EngineThreadsLock.hold(checkOpenBLASThreads)
+    }
+
+    func checkOpenBLASThreads() {
         EngineThreads.set(2)
-        defer { EngineThreads.set(original) }
         var insideThreads: Int32 = 0
         EngineThreads.withSerialBLAS {
             EngineThreads.withSerialBLAS { insideThreads = openblas_get_num_threads() }

@@ -85,20 +85,20 @@ struct Conv2DDirectTests {
     func threadCountDoesNotChangeTheResult(level: Int32) {
         let c = Case(channels: 4, filters: 8, bias: true, shape: [5, 4, 10, 9])
         func run(threads: Int) -> [Tensor] {
-            let original = EngineThreads.count
             EngineThreads.set(threads)
-            defer { EngineThreads.set(original) }
             let layer = makeLayer(c, level: level)
             let input = randomTensor(c.shape, seed: 37)
             let output = layer.forward(input, training: true)
             let inputGradient = layer.backward(randomTensor(output.shape, seed: 38))
             return [output, inputGradient, layer.weight.gradient, layer.bias!.gradient]
         }
-        let serial = run(threads: 1)
-        for threads in [2, 3] {
-            let split = run(threads: threads)
-            for (a, b) in zip(split, serial) { #expect(maxAbsoluteDifference(a, b) < 1e-4) }
-            #expect(split == run(threads: threads))
+        EngineThreadsLock.hold {
+            let serial = run(threads: 1)
+            for threads in [2, 3] {
+                let split = run(threads: threads)
+                for (a, b) in zip(split, serial) { #expect(maxAbsoluteDifference(a, b) < 1e-4) }
+                #expect(split == run(threads: threads))
+            }
         }
     }
 
