@@ -41,3 +41,24 @@ def write_prefix(path, count, directory):
     with open(target, "wb") as f:
         f.write(bytes(header) + body[:count * item])
     return target
+
+
+def write_padded(path, size, directory):
+    """Writes IDX images file `path` with each image zero-padded (black) to size×size,
+    centred as numpy's pad with (size − side) // 2 before, into `directory` under the
+    same name without `.gz`, with its labels file beside it; returns the new path."""
+    header, dims, body = read_raw(path)
+    side = dims[1]
+    before = (size - side) // 2
+    images = np.frombuffer(body, dtype=np.uint8).reshape(dims)
+    padded = np.pad(images, ((0, 0), (before, size - side - before), (before, size - side - before)))
+    header = bytearray(header)
+    header[8:12] = size.to_bytes(4, "big")
+    header[12:16] = size.to_bytes(4, "big")
+    target = os.path.join(directory, os.path.basename(path).removesuffix(".gz"))
+    with open(target, "wb") as f:
+        f.write(bytes(header) + padded.tobytes())
+    labels_header, _, labels_body = read_raw(labels_path(path))
+    with open(labels_path(target), "wb") as f:
+        f.write(labels_header + labels_body)
+    return target
