@@ -10,4 +10,19 @@ import Testing
             try ModelEvaluation.classMapping(data: ["Bag", "Hat"], model: model, dataPath: "d")
         }
     }
+
+    @Test func numberedClassesSuggestALabelsFile() {
+        do {
+            _ = try ModelEvaluation.classMapping(data: ["0", "1"], model: ["Bag", "Hat"], dataPath: "t10k")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("--labels"))
+        }
+        do {
+            _ = try ModelEvaluation.classMapping(data: ["Cap"], model: ["Bag", "Hat"], dataPath: "d")
+            Issue.record("expected an error")
+        } catch {
+            #expect(!"\(error)".contains("--labels"))
+        }
+    }
 }

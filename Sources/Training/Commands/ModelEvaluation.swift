@@ -119,8 +119,10 @@ public enum ModelEvaluation {
             }
         }
         guard unknown.isEmpty else {
+            // An IDX file outside a known set has only label numbers for names.
+            let hint = unknown.allSatisfy { Int($0) != nil } ? "; give the class names with --labels FILE" : ""
             throw TrainingError.invalidConfiguration(
-                "\(dataPath) has classes the model does not know: \(unknown.prefix(5).joined(separator: ", ")) (model classes: \(model.joined(separator: ", ")))")
+                "\(dataPath) has classes the model does not know: \(unknown.prefix(5).joined(separator: ", ")) (model classes: \(model.joined(separator: ", ")))\(hint)")
         }
         return mapping
     }
