@@ -37,10 +37,15 @@ def write_prefix(path, count, directory):
     item = int(np.prod(dims[1:], dtype=np.int64))
     header = bytearray(header)
     header[4:8] = count.to_bytes(4, "big")
-    target = os.path.join(directory, os.path.basename(path).removesuffix(".gz"))
+    target = copy_path(path, directory)
     with open(target, "wb") as f:
         f.write(bytes(header) + body[:count * item])
     return target
+
+
+def copy_path(path, directory):
+    """Where a copy of IDX file `path` goes in `directory`: the same name, without `.gz`."""
+    return os.path.join(directory, os.path.basename(path).removesuffix(".gz"))
 
 
 def write_padded(path, size, directory):
@@ -55,7 +60,7 @@ def write_padded(path, size, directory):
     header = bytearray(header)
     header[8:12] = size.to_bytes(4, "big")
     header[12:16] = size.to_bytes(4, "big")
-    target = os.path.join(directory, os.path.basename(path).removesuffix(".gz"))
+    target = copy_path(path, directory)
     with open(target, "wb") as f:
         f.write(bytes(header) + padded.tobytes())
     labels_header, _, labels_body = read_raw(labels_path(path))

@@ -44,8 +44,6 @@ FMNIST = "/usr/share/datasets/fashion-mnist"
 # The training IDX files; `--train-images N` points these at a subset written by main().
 TRAIN_IMAGES = f"{FMNIST}/train-images-idx3-ubyte.gz"
 TEST_IMAGES = f"{FMNIST}/t10k-images-idx3-ubyte.gz"
-# What classifier-train reads: the files above, or zero-padded copies (see padded_copies).
-OURS_TRAIN_IMAGES, OURS_TEST_IMAGES = TRAIN_IMAGES, TEST_IMAGES
 FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                          "Bag", "Ankle boot"]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -149,10 +147,12 @@ def train_keras(args, mean, std):
     }
 
 
-def train_ours(args, out_dir, mean, std):
+def train_ours(args, out_dir, files, mean, std):
+    """`files`: the (train, test) IDX images classifier-train reads (see ours_files)."""
+    train_images, test_images = files
     binary = os.path.join(ROOT, ".build/release/classifier-train")
     model = os.path.join(out_dir, f"ours-{args.arch}.safetensors")
-    command = [binary, "train", "--data", OURS_TRAIN_IMAGES, "--val-split", "0",
+    command = [binary, "train", "--data", train_images, "--val-split", "0",
                "--arch", args.arch, "--input-size", str(args.input_size), "--epochs", str(args.epochs),
                "--batch-size", str(args.batch_size), "--optimizer", args.optimizer, "--lr", str(args.lr),
                "--weight-decay", str(args.weight_decay), "--lr-schedule", "cosine", "--warmup", str(args.warmup),
@@ -161,7 +161,7 @@ def train_ours(args, out_dir, mean, std):
     if args.arch == "resnet20":
         command += ["--no-zero-init-residual"]
     # Outside Debian's folder classifier-train does not recognise the set by name.
-    labels = ["--labels", os.path.join(args.out, "labels.txt")] if OURS_TRAIN_IMAGES.startswith(args.out) else []
+    labels = ["--labels", os.path.join(args.out, "labels.txt")] if train_images.startswith(args.out) else []
     command += labels
     print("$", " ".join(command), flush=True)
     start = time.perf_counter()
@@ -171,7 +171,7 @@ def train_ours(args, out_dir, mean, std):
         sys.exit(f"classifier-train failed: {run.stderr.strip()}")
     rates = [float(m) for m in re.findall(r"(\d+) img/s", run.stdout)]
     seconds = [float(m) for m in re.findall(r"  ([\d.]+)s  \d+ img/s", run.stdout)]
-    evaluate = subprocess.run([binary, "evaluate", "--model", model, "--data", OURS_TEST_IMAGES,
+    evaluate = subprocess.run([binary, "evaluate", "--model", model, "--data", test_images,
                                "--json", "--threads", str(args.threads)] + labels, capture_output=True, text=True)
     if evaluate.returncode != 0:
         sys.exit(f"classifier-train evaluate failed: {evaluate.stderr.strip()}")
@@ -194,12 +194,15 @@ def write_subset(count, directory):
     TRAIN_IMAGES = write_prefix(TRAIN_IMAGES, count, directory)
 
 
-def padded_copies(size, directory):
-    """Zero-padded size×size copies of the training and test files for classifier-train."""
-    global OURS_TRAIN_IMAGES, OURS_TEST_IMAGES
+def ours_files(args):
+    """The (train, test) IDX images for classifier-train: Keras' own files, or at another
+    input size zero-padded copies of them, so that both see the same pixels."""
+    if args.input_size == 28:
+        return TRAIN_IMAGES, TEST_IMAGES
+    directory = os.path.join(args.out, f"padded{args.input_size}")
     os.makedirs(directory, exist_ok=True)
-    OURS_TRAIN_IMAGES = write_padded(TRAIN_IMAGES, size, directory)
-    OURS_TEST_IMAGES = write_padded(TEST_IMAGES, size, directory)
+    return (write_padded(TRAIN_IMAGES, args.input_size, directory),
+            write_padded(TEST_IMAGES, args.input_size, directory))
 
 
 def write_labels(directory):
@@ -248,10 +251,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     if args.train_images:
         write_subset(args.train_images, os.path.join(args.out, "subset"))
-    global OURS_TRAIN_IMAGES
-    OURS_TRAIN_IMAGES = TRAIN_IMAGES
-    if args.input_size != 28 and args.only != "keras":
-        padded_copies(args.input_size, os.path.join(args.out, f"padded{args.input_size}"))
+    files = ours_files(args) if args.only != "keras" else None
     write_labels(args.out)
     train_images = read_idx(TRAIN_IMAGES).astype(np.float64) / 255.0
     mean, std = float(train_images.mean()), float(train_images.std())
@@ -261,7 +261,7 @@ def main():
             order = ["ours", "keras"] if index % 2 == 0 else ["keras", "ours"]
             round_results = {}
             for name in order:
-                round_results[name] = train_ours(args, args.out, mean, std) if name == "ours" else keras_in_subprocess(args)
+                round_results[name] = train_ours(args, args.out, files, mean, std) if name == "ours" else keras_in_subprocess(args)
                 print(f"round {index + 1} {name}: {json.dumps(round_results[name])}", flush=True)
             rounds.append(round_results)
         ratios = sorted(r["ours"]["images_per_second_last_epoch"] / r["keras"]["images_per_second_last_epoch"]
@@ -279,7 +279,7 @@ def main():
 
     results = {}
     if args.only != "keras":
-        results["classifier-train"] = train_ours(args, args.out, mean, std)
+        results["classifier-train"] = train_ours(args, args.out, files, mean, std)
     if args.only != "ours":
         results["keras"] = train_keras(args, mean, std)
     print(json.dumps({"arguments": vars(args), "results": results}, indent=2))
