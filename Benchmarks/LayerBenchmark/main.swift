@@ -3,8 +3,9 @@
 // Fashion-MNIST-shaped input (1×28×28), as the trainer runs it, with the time split by layer
 // kind. Also a large sgemm for the machine's ceiling.
 //
-//   swift run -c release layer-benchmark [--size N] [--im2col] [batch] [steps] [threads…]
+//   swift run -c release layer-benchmark [--size N] [--im2col] [--simple-cnn] [batch] [steps] [threads…]
 //
+// --simple-cnn times the `simple-cnn` preset instead, each layer on its own line.
 // --size sets the input's side (28 by default; 32 is the Keras side-by-side's), and
 // --im2col turns the direct 3×3 kernels off, for a side-by-side of the two paths.
 import CBLAS
@@ -19,7 +20,8 @@ final class Timed: Layer {
     nonisolated(unsafe) static var backwardTime: [String: Double] = [:]
     let inner: any Layer
     let kind: String
-    init(_ inner: any Layer) { self.inner = inner; kind = "\(type(of: inner))" }
+    /// `label` tallies this layer on its own (e.g. "conv2") instead of with its kind.
+    init(_ inner: any Layer, label: String? = nil) { self.inner = inner; kind = label ?? "\(type(of: inner))" }
     var parameters: [Parameter] { inner.parameters }
     var children: [(name: String, layer: any Layer)] { inner.children }
     func outputShape(for inputShape: [Int]) -> [Int] { inner.outputShape(for: inputShape) }
@@ -65,6 +67,30 @@ func resnet20(classes: Int, generator: inout SeededGenerator) -> Sequential {
     }
     layers.append(("pool", Timed(GlobalAveragePool())))
     layers.append(("head", Timed(Dense(inFeatures: channels, outFeatures: classes, generator: &generator))))
+    return Sequential(named: layers)
+}
+
+/// The `simple-cnn` preset (three conv+ReLU+pool stages of 32/64/128, Dense 128 with
+/// dropout, Dense classes), each layer timed on its own.
+func simpleCNN(side: Int, classes: Int, generator: inout SeededGenerator) -> Sequential {
+    var layers: [(name: String, layer: any Layer)] = []
+    var channels = 1, plane = side
+    for (stage, width) in [32, 64, 128].enumerated() {
+        let n = stage + 1
+        layers.append(("conv\(n)", Timed(Conv2D(inChannels: channels, outChannels: width, kernelSize: 3, padding: 1,
+                                                generator: &generator), label: "conv\(n) \(plane)×\(plane)")))
+        // One timed pair, so that the engine sees (and fuses) ReLU → MaxPool2D as in the network.
+        layers.append(("pool\(n)", Timed(Sequential([ReLU(), MaxPool2D(kernelSize: 2, stride: 2)]),
+                                         label: "relu+pool\(n)")))
+        channels = width
+        plane /= 2
+    }
+    layers.append(("flatten", Timed(Flatten(), label: "flatten")))
+    layers.append(("dense", Timed(Dense(inFeatures: channels * plane * plane, outFeatures: 128, generator: &generator),
+                                  label: "dense")))
+    layers.append(("relu", Timed(ReLU(), label: "relu4")))
+    layers.append(("dropout", Timed(Dropout(rate: 0.5, seed: 9), label: "dropout")))
+    layers.append(("head", Timed(Dense(inFeatures: 128, outFeatures: classes, generator: &generator), label: "head")))
     return Sequential(named: layers)
 }
 
@@ -138,6 +164,11 @@ if let index = positional.firstIndex(of: "--size"), index + 1 < positional.count
     side = value
     positional.removeSubrange(index...(index + 1))
 }
+var architecture = "resnet20"
+if let index = positional.firstIndex(of: "--simple-cnn") {
+    architecture = "simple-cnn"
+    positional.remove(at: index)
+}
 if let index = positional.firstIndex(of: "--im2col") {
     DirectConvolution.setEnabled(false)
     positional.remove(at: index)
@@ -197,13 +228,14 @@ let steps = arguments.count > 1 ? arguments[1] : 10
 let threadCounts = arguments.count > 2 ? Array(arguments.dropFirst(2)) : [1, 2]
 
 var generator = SeededGenerator(seed: 1)
-let network = resnet20(classes: 10, generator: &generator)
+let network = architecture == "simple-cnn"
+    ? simpleCNN(side: side, classes: 10, generator: &generator) : resnet20(classes: 10, generator: &generator)
 var data = SeededGenerator(seed: 2)
 let input = Tensor(shape: [batch, 1, side, side], scalars: (0..<(batch * side * side)).map { _ in data.nextUniform() })
 let labels = (0..<batch).map { $0 % 10 }
 let criterion = SoftmaxCrossEntropy(labelSmoothing: 0.1)
 
-print("ResNet-20 (16/32/64) on 1×\(side)×\(side), batch \(batch), \(network.trainableParameterCount) parameters, median of \(steps) steps")
+print("\(architecture == "simple-cnn" ? "simple-cnn (32/64/128, Dense 128)" : "ResNet-20 (16/32/64)") on 1×\(side)×\(side), batch \(batch), \(network.trainableParameterCount) parameters, median of \(steps) steps")
 for threads in threadCounts {
     EngineThreads.set(threads)
     print(String(format: "sgemm 1024³: %.1f GFLOP/s per CPU-second on %d thread(s)", sgemmGFLOPS(size: 1024), threads))

@@ -38,4 +38,27 @@ import Testing
         #expect(layer.forward(input, training: true) == flat)
         #expect(layer.backward(randomTensor([2, 3], seed: 8)).shape == [2, 3, 2, 2])
     }
+
+    @Test func aBatchSplitOverThreadsGivesTheSerialResults() {
+        // Large enough (64·512·128 multiply-adds per pass) for the rows to be split.
+        let input = randomTensor([64, 512], seed: 9), outputGradient = randomTensor([64, 128], seed: 10)
+        func run(threads: Int) -> (output: Tensor, inputGradient: Tensor, weightGradient: Tensor, biasGradient: Tensor) {
+            EngineThreads.set(threads)
+            var generator = SeededGenerator(seed: 11)
+            let layer = Dense(inFeatures: 512, outFeatures: 128, generator: &generator)
+            let output = layer.forward(input, training: true)
+            let inputGradient = layer.backward(outputGradient)
+            return (output, inputGradient, layer.weight.gradient, layer.bias.gradient)
+        }
+        EngineThreadsLock.hold {
+            let serial = run(threads: 1)
+            for threads in [2, 3] {
+                let split = run(threads: threads)
+                #expect(maxAbsoluteDifference(split.output, serial.output) < 1e-4)
+                #expect(maxAbsoluteDifference(split.inputGradient, serial.inputGradient) < 1e-4)
+                #expect(maxAbsoluteDifference(split.weightGradient, serial.weightGradient) < 1e-4)
+                #expect(split.biasGradient == serial.biasGradient)
+            }
+        }
+    }
 }

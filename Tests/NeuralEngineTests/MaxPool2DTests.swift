@@ -34,6 +34,31 @@ import Testing
         #expect(layer.forward(input, training: false) == expected)
     }
 
+    @Test("the 2×2 path drops an odd last row or column", arguments: [(7, 8), (8, 7), (2, 3), (5, 5)])
+    func windowPathMatchesNaiveOnOddPlanes(_ size: (Int, Int)) {
+        let input = randomTensor([3, 2, size.0, size.1], seed: 11)
+        let layer = MaxPool2D(kernelSize: 2, stride: 2)
+        #expect(layer.takesWindowPath(input.shape))
+        #expect(layer.forward(input, training: true) == naiveMaxPool(input, kernel: 2, stride: 2, padding: 0))
+        // Every position is written: the winners get their gradient, everything else 0.
+        let gradient = layer.backward(Tensor(repeating: 1, shape: layer.outputShape(for: input.shape)))
+        #expect(gradient.scalars.filter { $0 == 1 }.count == layer.outputShape(for: input.shape).reduce(1, *))
+        #expect(gradient.scalars.allSatisfy { $0 == 0 || $0 == 1 })
+    }
+
+    @Test func theFirstOfEqualMaximaWinsAndNaNNeverDoes() {
+        let layer = MaxPool2D(kernelSize: 2, stride: 2)
+        // Windows: all equal; NaN first then 2 and 2; all NaN.
+        let nan = Float.nan
+        let input = Tensor(shape: [1, 1, 2, 6], scalars: [5, 5, nan, 2, nan, nan,
+                                                           5, 5, 2, 1, nan, nan])
+        let output = layer.forward(input, training: true)
+        #expect(output.scalars[0] == 5 && output.scalars[1] == 2 && output.scalars[2] == -.infinity)
+        let gradient = layer.backward(Tensor(shape: [1, 1, 1, 3], scalars: [1, 2, 3]))
+        #expect(gradient.scalars == [1, 0, 0, 2, 3, 0,
+                                     0, 0, 0, 0, 0, 0])
+    }
+
     @Test func negativeInputsNextToPaddingStayNegative() {
         // Padding is −∞, not 0: an all-negative window must not return 0.
         let input = Tensor(repeating: -3, shape: [1, 1, 2, 2])

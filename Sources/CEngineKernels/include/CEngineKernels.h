@@ -40,6 +40,19 @@ void engine_im2col_indexed(const float *input, long images, long channels, long 
 void engine_col2im_indexed(const float *columns, long images, long channels, long inputPlane,
                            const int *table, long taps, long PQ, float *output, long rowLength);
 
+/// 2×2 max pooling at stride 2 without padding (MaxPool2x2.c): `planes` planes of H×W
+/// (H, W ≥ 2) → (H/2)×(W/2) each, an odd last row or column dropped. With `rectify`, each
+/// output is max(window, 0): a ReLU before the pool, fused. `winners` (may be NULL) gets
+/// the window position each output came from, 0–3 in row-major order (the first of equal
+/// maxima), or 4 where `rectify` made it 0 (no gradient flows back).
+void engine_maxpool2x2_forward(const float *input, long planes, long H, long W, int rectify,
+                               float *output, unsigned char *winners);
+
+/// The backward pass: writes all of each H×W input-gradient plane, the output gradient at
+/// the winning position of each window and zero elsewhere.
+void engine_maxpool2x2_backward(const float *outputGradient, const unsigned char *winners, long planes,
+                                long H, long W, float *inputGradient);
+
 /// Direct 3×3, stride-1, padding-1 convolution (Direct3x3.c). Planes are stored padded:
 /// one zero pixel on every side, rows W + 2 apart, planes `engine_direct3x3_plane_stride`
 /// apart, with zero slack after each.

@@ -14,11 +14,11 @@ extension Tensor {
     }
 }
 
-extension Array where Element == Float {
-    /// Grows a scratch buffer to at least `count` scalars, keeping its allocation
+extension Array where Element: Numeric {
+    /// Grows a scratch buffer to at least `count` elements, keeping its allocation
     /// between calls so that hot paths do not allocate.
     @inline(__always)
     mutating func ensureCount(_ count: Int) {
-        if self.count < count { self = [Float](repeating: 0, count: count) }
+        if self.count < count { self = [Element](repeating: 0, count: count) }
     }
 }

@@ -45,11 +45,14 @@ public final class Dense: Layer {
             }
             input.scalars.withUnsafeBufferPointer { x in
                 weight.value.scalars.withUnsafeBufferPointer { w in
-                    // Y (N, out) = X (N, in) · Wᵀ (in, out) + Y (holding the bias)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                Int32(n), Int32(outFeatures), Int32(inFeatures), 1,
-                                x.baseAddress, Int32(inFeatures), w.baseAddress, Int32(inFeatures),
-                                1, out.baseAddress, Int32(outFeatures))
+                    let x = x.baseAddress!, w = w.baseAddress!, y = out.baseAddress!
+                    // Y (N, out) = X (N, in) · Wᵀ (in, out) + Y (holding the bias), by rows of Y
+                    splitSerially(n, rowCost: inFeatures * outFeatures) { rows in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                                    Int32(rows.count), Int32(outFeatures), Int32(inFeatures), 1,
+                                    x + rows.lowerBound * inFeatures, Int32(inFeatures), w, Int32(inFeatures),
+                                    1, y + rows.lowerBound * outFeatures, Int32(outFeatures))
+                    }
                 }
             }
         }
@@ -67,33 +70,55 @@ public final class Dense: Layer {
         var inputGradient = Tensor.uninitialized(shape: input.shape) { _ in }
         guard n > 0 else { return Tensor(zeros: input.shape) }
         outputGradient.scalars.withUnsafeBufferPointer { dy in
+            let dy = dy.baseAddress!
             if weight.isTrainable {
                 input.scalars.withUnsafeBufferPointer { x in
                     weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                                    Int32(outFeatures), Int32(inFeatures), Int32(n), 1,
-                                    dy.baseAddress, Int32(outFeatures), x.baseAddress, Int32(inFeatures),
-                                    1, dw.baseAddress, Int32(inFeatures))
+                        let x = x.baseAddress!, dw = dw.baseAddress!
+                        // By rows of dW (output features): each share sums over the whole
+                        // batch, so no reduction, and the result does not depend on the split.
+                        splitSerially(outFeatures, rowCost: n * inFeatures) { features in
+                            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                                        Int32(features.count), Int32(inFeatures), Int32(n), 1,
+                                        dy + features.lowerBound, Int32(outFeatures), x, Int32(inFeatures),
+                                        1, dw + features.lowerBound * inFeatures, Int32(inFeatures))
+                        }
                     }
                 }
             }
             if bias.isTrainable {
                 bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
                     for row in 0..<n {
-                        let g = dy.baseAddress! + row * outFeatures
+                        let g = dy + row * outFeatures
                         for j in 0..<outFeatures { db[j] += g[j] }
                     }
                 }
             }
             weight.value.scalars.withUnsafeBufferPointer { w in
                 inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                Int32(n), Int32(inFeatures), Int32(outFeatures), 1,
-                                dy.baseAddress, Int32(outFeatures), w.baseAddress, Int32(inFeatures),
-                                0, dx.baseAddress, Int32(inFeatures))
+                    let w = w.baseAddress!, dx = dx.baseAddress!
+                    splitSerially(n, rowCost: inFeatures * outFeatures) { rows in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                    Int32(rows.count), Int32(inFeatures), Int32(outFeatures), 1,
+                                    dy + rows.lowerBound * outFeatures, Int32(outFeatures), w, Int32(inFeatures),
+                                    0, dx + rows.lowerBound * inFeatures, Int32(inFeatures))
+                    }
                 }
             }
         }
         return inputGradient
+    }
+
+    /// Runs `body` on contiguous shares of `0..<rows`, one per engine thread (fewer when a
+    /// share would be under ~1M multiply-adds), each calling serial BLAS.
+    ///
+    /// Why not leave the GEMM to OpenBLAS's threads: after each threaded call its idle
+    /// workers spin in `sched_yield` for a long while, and during training that spinning took
+    /// a sixth of the CPU samples of a `simple-cnn` epoch on two cores, competing with the
+    /// engine's own threads for the next layers (perf, 2026-12-05).
+    private func splitSerially(_ rows: Int, rowCost: Int, _ body: (Range<Int>) -> Void) {
+        EngineThreads.withSerialBLAS {
+            parallelFor(rows, minimumChunk: chunkSize(forItemCost: rowCost, work: 1 << 20), body)
+        }
     }
 }

@@ -1,5 +1,7 @@
 /// Runs a list of layers in order (Sequential, and a Residual block's body), fusing each
-/// BatchNorm2D → ReLU pair of a training pass into one pass over the activations each way.
+/// BatchNorm2D → ReLU pair of a training pass into one pass over the activations each way,
+/// and each ReLU → 2×2 MaxPool2D pair into the pool (which rectifies its 4× smaller output
+/// instead; the ReLU's full-size output is never written).
 ///
 /// Why: both layers are a read and a write of the whole activation tensor (8 MiB per layer
 /// for a batch of 128 16-channel 32×32 maps, beyond L2), so apart they cost about twice
@@ -16,6 +18,11 @@ enum LayerChain {
                 x = norm.forward(x, training: true, rectify: true)
                 relu.adoptFusedOutput(x)
                 i += 2
+            } else if training, i + 1 < layers.count, let relu = layers[i].layer as? ReLU,
+                      let pool = layers[i + 1].layer as? MaxPool2D, pool.takesWindowPath(x.shape) {
+                x = pool.forward(x, training: true, rectify: true)
+                relu.markFusedIntoNext()
+                i += 2
             } else {
                 x = layers[i].layer.forward(x, training: training)
                 i += 1
@@ -31,6 +38,10 @@ enum LayerChain {
             if i >= 1, let relu = layers[i].layer as? ReLU, relu.fusedIntoPrevious,
                let norm = layers[i - 1].layer as? BatchNorm2D, let output = relu.cachedOutput {
                 gradient = norm.backward(gradient, rectifiedOutput: output)
+                i -= 2
+            } else if i >= 1, let pool = layers[i].layer as? MaxPool2D, pool.rectifiedInput,
+                      let relu = layers[i - 1].layer as? ReLU, relu.fusedIntoNext {
+                gradient = pool.backward(gradient)   // masks where the fused ReLU gave zero
                 i -= 2
             } else {
                 gradient = layers[i].layer.backward(gradient)

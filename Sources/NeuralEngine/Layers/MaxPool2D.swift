@@ -1,6 +1,10 @@
+import CEngineKernels
+
 /// Max pooling over square windows: (N, C, H, W) → (N, C, P, Q), padding counts as −∞
 /// (PyTorch's convention), floor mode. Backward routes each gradient to the position
-/// that won the window (the first one on ties), remembered as an index into the plane.
+/// that won the window (the first one on ties), remembered as an index into the plane,
+/// or, for 2×2 windows at stride 2 without padding, as a one-byte window position
+/// (`engine_maxpool2x2_forward`).
 public final class MaxPool2D: Layer {
     public let kernelSize: Int
     public let stride: Int
@@ -8,6 +12,13 @@ public final class MaxPool2D: Layer {
 
     private var cachedShape: [Int]?
     private var argmax: [Int32] = []
+    /// The 2×2 path's winners: 0–3, or 4 where a fused ReLU zeroed the output.
+    private var winners: [UInt8] = []
+    /// Whether the last training forward took the 2×2 path (which fills `winners`).
+    private var usedWindowPath = false
+    /// Whether the last training forward ran with a ReLU before it fused in (`LayerChain`),
+    /// so that the ReLU layer kept nothing and its backward pass is done here.
+    private(set) var rectifiedInput = false
 
     public init(kernelSize: Int, stride: Int, padding: Int = 0) {
         // PyTorch refuses padding above half the kernel: a window could then see only padding.
@@ -27,8 +38,26 @@ public final class MaxPool2D: Layer {
         return [inputShape[0], inputShape[1], g.outputHeight, g.outputWidth]
     }
 
+    /// True for 2×2 windows at stride 2 without padding, on planes of at least 2×2.
+    func takesWindowPath(_ shape: [Int]) -> Bool {
+        kernelSize == 2 && stride == 2 && padding == 0 && shape.count == 4 && shape[2] >= 2 && shape[3] >= 2
+    }
+
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        forward(input, training: training, rectify: false)
+    }
+
+    /// With `rectify`, pools max(x, 0), the output of a ReLU on `input`, without that ReLU
+    /// having run: max(relu(x)) = relu(max(x)), and the gradient is the same as through
+    /// the two layers (zero for windows whose maximum is not positive). Only on the 2×2 path.
+    func forward(_ input: Tensor, training: Bool, rectify: Bool) -> Tensor {
         let g = geometry(for: input.shape)
+        if takesWindowPath(input.shape) {
+            return windowForward(input, geometry: g, training: training, rectify: rectify)
+        }
+        precondition(!rectify, "MaxPool2D: a fused ReLU needs 2×2 windows at stride 2")
+        usedWindowPath = false
+        rectifiedInput = false
         let planes = input.shape[0] * input.shape[1]
         let outPlane = g.outputPlane, inPlane = g.inputPlane
         cachedShape = training ? input.shape : nil
@@ -71,11 +100,34 @@ public final class MaxPool2D: Layer {
         }
     }
 
+    private func windowForward(_ input: Tensor, geometry g: ConvolutionGeometry, training: Bool, rectify: Bool) -> Tensor {
+        let planes = input.shape[0] * input.shape[1]
+        let outPlane = g.outputPlane, inPlane = g.inputPlane, h = g.height, w = g.width
+        cachedShape = training ? input.shape : nil
+        usedWindowPath = training
+        rectifiedInput = training && rectify
+        if training { winners.ensureCount(planes * outPlane) }
+        return Tensor.uninitialized(shape: outputShape(for: input.shape)) { out in
+            input.scalars.withUnsafeBufferPointer { x in
+                winners.withUnsafeMutableBufferPointer { codes in
+                    let xBase = x.baseAddress!, oBase = out.baseAddress!
+                    let codeBase = training ? codes.baseAddress : nil
+                    parallelFor(planes, minimumChunk: chunkSize(forItemCost: inPlane)) { range in
+                        engine_maxpool2x2_forward(xBase + range.lowerBound * inPlane, range.count, h, w,
+                                                  rectify ? 1 : 0, oBase + range.lowerBound * outPlane,
+                                                  codeBase.map { $0 + range.lowerBound * outPlane })
+                    }
+                }
+            }
+        }
+    }
+
     public func backward(_ outputGradient: Tensor) -> Tensor {
         guard let shape = cachedShape, outputGradient.shape == outputShape(for: shape) else {
             preconditionFailure("MaxPool2D.backward needs a preceding forward(_:training: true) of the same shape")
         }
         let g = geometry(for: shape)
+        if usedWindowPath { return windowBackward(outputGradient, shape: shape, geometry: g) }
         let planes = shape[0] * shape[1], outPlane = g.outputPlane, inPlane = g.inputPlane
         var inputGradient = Tensor(zeros: shape)
         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
@@ -93,5 +145,23 @@ public final class MaxPool2D: Layer {
             }
         }
         return inputGradient
+    }
+
+    private func windowBackward(_ outputGradient: Tensor, shape: [Int], geometry g: ConvolutionGeometry) -> Tensor {
+        let planes = shape[0] * shape[1], outPlane = g.outputPlane, inPlane = g.inputPlane
+        let h = g.height, w = g.width
+        // Fully written by the kernel: every position gets its gradient or zero.
+        return Tensor.uninitialized(shape: shape) { dx in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                winners.withUnsafeBufferPointer { codes in
+                    let dxBase = dx.baseAddress!, dyBase = dy.baseAddress!, codeBase = codes.baseAddress!
+                    parallelFor(planes, minimumChunk: chunkSize(forItemCost: inPlane)) { range in
+                        engine_maxpool2x2_backward(dyBase + range.lowerBound * outPlane,
+                                                   codeBase + range.lowerBound * outPlane, range.count, h, w,
+                                                   dxBase + range.lowerBound * inPlane)
+                    }
+                }
+            }
+        }
     }
 }

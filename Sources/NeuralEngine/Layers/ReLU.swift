@@ -4,6 +4,9 @@ public final class ReLU: Layer {
     /// True when the last training forward ran fused into the BatchNorm2D before this
     /// layer (`LayerChain`), so that the backward pass runs fused too.
     private(set) var fusedIntoPrevious = false
+    /// True when the last training forward ran fused into the MaxPool2D after this layer
+    /// (`LayerChain`): this layer then kept nothing, and its backward is the pool's.
+    private(set) var fusedIntoNext = false
 
     public init() {}
 
@@ -17,6 +20,7 @@ public final class ReLU: Layer {
         }
         cachedOutput = training ? output : nil
         fusedIntoPrevious = false
+        fusedIntoNext = false
         return output
     }
 
@@ -25,6 +29,14 @@ public final class ReLU: Layer {
     func adoptFusedOutput(_ output: Tensor) {
         cachedOutput = output
         fusedIntoPrevious = true
+        fusedIntoNext = false
+    }
+
+    /// Records that the MaxPool2D after this layer applied it (`LayerChain`).
+    func markFusedIntoNext() {
+        cachedOutput = nil
+        fusedIntoPrevious = false
+        fusedIntoNext = true
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
