@@ -18,6 +18,9 @@
 
 #if defined(__x86_64__) && defined(__clang__)
 
+#include <immintrin.h>
+#include <stdint.h>
+
 #define VEC 16
 #define KB 8
 #define JB 3

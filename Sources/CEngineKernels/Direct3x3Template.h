@@ -46,26 +46,51 @@ TARGET static inline float NAME(sum)(NAME(vf) v) {
     return (f[0] + f[2]) + (f[1] + f[3]);
 }
 
-/// Stores lanes [0, count) of `values`, the flat positions j0 … j0 + count − 1 of one
-/// output plane (H, W) that hold valid outputs (q < W), plus `bias`.
-static inline void NAME(store_valid)(const float *values, long count, long j0, long H, long W, float bias,
-                                     float *plane) {
+/// The rows that one vector of flat positions j0 … j0 + count − 1 of an output plane (H, W)
+/// touches: for each, the lanes [first, end) that hold valid outputs (q < W) and the
+/// offset of lane 0 in the plane were that row's lanes contiguous (so lane i of the
+/// segment goes to plane[offset + i]). A vector of VEC lanes spans at most
+/// ⌈VEC / Wp⌉ + 1 rows.
+typedef struct { long first, end, offset; } NAME(segment);
+
+static inline int NAME(valid_segments)(long j0, long count, long H, long W, NAME(segment) *segments) {
     const long Wp = W + 2;
-    long p = j0 / Wp, q = j0 % Wp;
-    for (long i = 0; i < count && p < H;) {
-        long run = W - q;  // valid positions left in this row (≤ 0: in the junk)
-        if (run > count - i) run = count - i;
-        if (run > 0) {
-            float *out = plane + p * W + q;
-            for (long m = 0; m < run; m++) out[m] = values[i + m] + bias;
-            i += run;
-            q += run;
-        } else {
-            i += Wp - q;  // the junk positions up to the next row
-            q = 0;
-            p++;
+    long p = j0 / Wp, q = j0 - p * Wp;
+    int found = 0;
+    for (long lane = 0; lane < count && p < H; p++, q = 0) {
+        long rowEnd = lane + (Wp - q);
+        if (rowEnd > count) rowEnd = count;
+        long validEnd = lane + (W - q);  // ≤ lane when the vector starts in this row's junk
+        if (validEnd > rowEnd) validEnd = rowEnd;
+        if (validEnd > lane) {
+            segments[found].first = lane;
+            segments[found].end = validEnd;
+            segments[found].offset = p * W + q - lane;
+            found++;
         }
+        lane = rowEnd;
     }
+    return found;
+}
+
+/// Stores lanes [first, end) of `v` to plane[offset + first …]: one masked vector store.
+/// Lanes outside the mask are neither written nor read, so `plane + offset` may point
+/// before the plane.
+TARGET static inline void NAME(store_segment)(float *plane, NAME(segment) segment, NAME(vf) v) {
+    float *base = (float *)((uintptr_t)plane + (uintptr_t)(segment.offset * (long)sizeof(float)));
+#if VEC == 16
+    const __mmask16 mask = (__mmask16)(((1u << segment.end) - 1) & ~((1u << segment.first) - 1));
+    __m512 value;
+    __builtin_memcpy(&value, &v, sizeof value);
+    _mm512_mask_storeu_ps(base, mask, value);
+#else
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mask = _mm256_and_si256(_mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)segment.first - 1)),
+                                          _mm256_cmpgt_epi32(_mm256_set1_epi32((int)segment.end), lanes));
+    __m256 value;
+    __builtin_memcpy(&value, &v, sizeof value);
+    _mm256_maskstore_ps(base, mask, value);
+#endif
 }
 
 /// y (images, K, H, W) = the 3×3 convolution of xp (images × C padded planes) with
@@ -116,11 +141,12 @@ TARGET static void NAME(forward_images)(const float *xp, long images, long C, lo
                 }
                 for (int b = 0; b < JB && v0 + b < last; b++) {
                     const long count = L - j0[b] < VEC ? L - j0[b] : VEC;
+                    NAME(segment) segments[VEC / 8 + 3];
+                    const int found = NAME(valid_segments)(j0[b], count, H, W, segments);
                     for (long k = 0; k < kCount; k++) {
-                        float lanes[VEC];
-                        __builtin_memcpy(lanes, &acc[k][b], sizeof lanes);
-                        NAME(store_valid)(lanes, count, j0[b], H, W, bias ? bias[kb * KB + k] : 0,
-                                          y + (image[b] * K + kb * KB + k) * HW);
+                        const NAME(vf) v = bias ? acc[k][b] + NAME(splat)(bias[kb * KB + k]) : acc[k][b];
+                        float *plane = y + (image[b] * K + kb * KB + k) * HW;
+                        for (int i = 0; i < found; i++) NAME(store_segment)(plane, segments[i], v);
                     }
                 }
             }
