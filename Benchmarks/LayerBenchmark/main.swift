@@ -38,8 +38,10 @@ final class Timed: Layer {
 }
 
 func resnet20(classes: Int, generator: inout SeededGenerator) -> Sequential {
+    let stem = Conv2D(inChannels: 1, outChannels: 16, kernelSize: 3, padding: 1, bias: false, generator: &generator)
+    stem.skipsInputGradient = true   // as the trainer's step runs it
     var layers: [(name: String, layer: any Layer)] = [
-        ("conv", Timed(Conv2D(inChannels: 1, outChannels: 16, kernelSize: 3, padding: 1, bias: false, generator: &generator))),
+        ("conv", Timed(stem)),
         ("bn", Timed(BatchNorm2D(channels: 16))),
         ("relu", Timed(ReLU())),
     ]
@@ -77,8 +79,9 @@ func simpleCNN(side: Int, classes: Int, generator: inout SeededGenerator) -> Seq
     var channels = 1, plane = side
     for (stage, width) in [32, 64, 128].enumerated() {
         let n = stage + 1
-        layers.append(("conv\(n)", Timed(Conv2D(inChannels: channels, outChannels: width, kernelSize: 3, padding: 1,
-                                                generator: &generator), label: "conv\(n) \(plane)×\(plane)")))
+        let conv = Conv2D(inChannels: channels, outChannels: width, kernelSize: 3, padding: 1, generator: &generator)
+        conv.skipsInputGradient = stage == 0   // as the trainer's step runs it
+        layers.append(("conv\(n)", Timed(conv, label: "conv\(n) \(plane)×\(plane)")))
         // One timed pair, so that the engine sees (and fuses) ReLU → MaxPool2D as in the network.
         layers.append(("pool\(n)", Timed(Sequential([ReLU(), MaxPool2D(kernelSize: 2, stride: 2)]),
                                          label: "relu+pool\(n)")))

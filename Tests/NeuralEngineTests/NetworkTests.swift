@@ -33,6 +33,33 @@ import Testing
         #expect(ArchitectureTestSupport.maxAbs(parameters[0].parameter.gradient) > 0, "\(parameters[0].name)")
     }
 
+    @Test("parameter gradients without the input's are those of backward", arguments: ArchitectureSpec.presetNames)
+    func parameterGradientsWithoutTheInputGradientMatchBackward(name: String) throws {
+        let spec = try Self.smallSpec(name)
+        let input = ArchitectureTestSupport.randomTensor(spec.inputShape(batchSize: 3), seed: 31)
+        let outputGradient = ArchitectureTestSupport.randomTensor([3, Self.classes], seed: 32)
+        func gradients(_ pass: (Network) -> Void) throws -> [Tensor] {
+            let network = try buildNetwork(spec, seed: 33)
+            network.zeroGradients()
+            _ = network.forward(input, training: true)
+            pass(network)
+            return network.namedParameters().map(\.parameter.gradient)
+        }
+        try EngineThreadsLock.hold {
+            let full = try gradients { _ = $0.backward(outputGradient) }
+            let parametersOnly = try gradients { $0.accumulateParameterGradients(outputGradient) }
+            #expect(parametersOnly == full)
+        }
+        // Every preset starts with a convolution, which skips its input gradient only for
+        // that call: backward afterwards still reaches the input.
+        let network = try buildNetwork(spec, seed: 33)
+        #expect(network.leadingConvolution != nil)
+        _ = network.forward(input, training: true)
+        network.accumulateParameterGradients(outputGradient)
+        _ = network.forward(input, training: true)
+        #expect(ArchitectureTestSupport.maxAbs(network.backward(outputGradient)) > 0)
+    }
+
     @Test(arguments: ArchitectureSpec.presetNames)
     func sameSeedGivesSameLogitsAndOtherSeedsDoNot(name: String) throws {
         let spec = try Self.smallSpec(name)

@@ -28,6 +28,27 @@ public final class Network: Layer {
         backbone.backward(head.backward(outputGradient))
     }
 
+    /// Adds every parameter's gradient for `outputGradient`, as `backward` does, without
+    /// the gradient with respect to the input, which training discards: the backbone's
+    /// first layer, when it is a convolution, skips its input-gradient pass. On a
+    /// one-channel image that pass is the step's least efficient (the direct kernels block
+    /// eight output channels, here one).
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        let first = leadingConvolution
+        first?.skipsInputGradient = true
+        defer { first?.skipsInputGradient = false }
+        _ = backward(outputGradient)
+    }
+
+    /// The layer that sees the input first and alone: the backbone's first leaf through
+    /// nested `Sequential`s (not into a `Residual`, whose shortcut reads the input too),
+    /// when it is a convolution.
+    var leadingConvolution: Conv2D? {
+        var layer: any Layer = backbone
+        while let sequence = layer as? Sequential, let first = sequence.members.first { layer = first.layer }
+        return layer as? Conv2D
+    }
+
     public func outputShape(for inputShape: [Int]) -> [Int] {
         head.outputShape(for: backbone.outputShape(for: inputShape))
     }

@@ -8,7 +8,8 @@ extension Conv2D {
     ///
     /// Each share of a `BatchSplit` accumulates its dW privately (the first share straight
     /// into the parameter's gradient); the private sums are added in share order, so a
-    /// given thread count always gives the same gradient.
+    /// given thread count always gives the same gradient. With `skipsInputGradient`, dX is
+    /// not computed and comes back as zeros.
     public func backward(_ outputGradient: Tensor) -> Tensor {
         EngineThreads.prepare()
         guard let input = cachedInput else {
@@ -71,6 +72,7 @@ extension Conv2D {
                                                 ? dw.baseAddress! : privateDW.baseAddress! + privateIndex * weightCount
                                             backward(images, geometry: g, taps: taps, buffers: buffers, group: scratch.group,
                                                      weightGradient: updateWeight ? weightGradient : nil,
+                                                     inputGradient: !skipsInputGradient,
                                                      columns: col.baseAddress! + task * scratch.columnsPerShare,
                                                      keptColumns: useKept ? UnsafePointer(kept.baseAddress) : nil,
                                                      product: prod.baseAddress! + task * scratch.productPerShare,
@@ -90,12 +92,13 @@ extension Conv2D {
 
     /// The backward pass over `images` of the batch; adds their dW to `weightGradient`
     /// when it is given (the weight is trainable), from the forward pass's `keptColumns`
-    /// when given, else from columns rebuilt by im2col. With `taps`, the columns,
+    /// when given, else from columns rebuilt by im2col; without `inputGradient`, sets their
+    /// dX to zero instead of computing it. With `taps`, the columns,
     /// `buffers.weight` and `weightGradient` hold the active taps only.
     private func backward(
         _ images: Range<Int>, geometry g: ConvolutionGeometry, taps: ActiveTaps?,
         buffers: UnsafeConvolutionGradientBuffers,
-        group: Int, weightGradient dw: UnsafeMutablePointer<Float>?,
+        group: Int, weightGradient dw: UnsafeMutablePointer<Float>?, inputGradient: Bool,
         columns: UnsafeMutablePointer<Float>, keptColumns: UnsafePointer<Float>?,
         product: UnsafeMutablePointer<Float>, parallel: Bool
     ) {
@@ -110,9 +113,13 @@ extension Conv2D {
                                 Int32(k), Int32(c), Int32(plane), 1,
                                 dyi, Int32(plane), xi, Int32(plane), 1, dw, Int32(c))
                 }
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                            Int32(c), Int32(plane), Int32(k), 1,
-                            w, Int32(c), dyi, Int32(plane), 0, dx + image * c * plane, Int32(plane))
+                if inputGradient {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                                Int32(c), Int32(plane), Int32(k), 1,
+                                w, Int32(c), dyi, Int32(plane), 0, dx + image * c * plane, Int32(plane))
+                } else {
+                    (dx + image * c * plane).update(repeating: 0, count: c * plane)
+                }
             }
             return
         }
@@ -140,6 +147,11 @@ extension Conv2D {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
                             Int32(k), Int32(crs), Int32(width), 1,
                             dyGroup, Int32(width), forwardColumns, Int32(width), 1, dw, Int32(crs))
+            }
+            guard inputGradient else {
+                (dx + first * c * g.inputPlane).update(repeating: 0, count: count * c * g.inputPlane)
+                first += count
+                continue
             }
             // The scratch columns are free (spent, or never used): dcols goes there.
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,

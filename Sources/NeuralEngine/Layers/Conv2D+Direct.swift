@@ -104,7 +104,7 @@ extension Conv2D {
                 engine_direct3x3_pack(level, weights.baseAddress!, k, c, 1, packed.baseAddress!)
             }
         }
-        let updateWeight = weight.isTrainable
+        let updateWeight = weight.isTrainable, skipInput = skipsInputGradient
         let split = BatchSplit(images: n)
         let weightCount = weight.value.count
         let privateCount = updateWeight ? weightCount * (split.tasks - 1) : 0
@@ -141,9 +141,13 @@ extension Conv2D {
                                                     level, buffers.paddedInput + first * c * planeStride, paddedImages,
                                                     images.count, c, k, h, w, shareDW)
                                             }
-                                            engine_direct3x3_forward(level, paddedImages, images.count, k, c, h, w,
-                                                                     buffers.packed, nil,
-                                                                     buffers.inputGradient + first * c * h * w)
+                                            let dx = buffers.inputGradient + first * c * h * w
+                                            if skipInput {
+                                                dx.update(repeating: 0, count: images.count * c * h * w)
+                                            } else {
+                                                engine_direct3x3_forward(level, paddedImages, images.count, k, c, h, w,
+                                                                         buffers.packed, nil, dx)
+                                            }
                                         }
                                     }
                                 }

@@ -63,6 +63,10 @@ public final class Conv2D: Layer {
     var directTrainingLevel: Int32?
     /// Makes this layer use one kernel set (tests run each one the CPU has); nil: the default.
     var directLevelOverride: Int32?
+    /// When set, `backward` adds the parameter gradients only and returns zeros for the
+    /// input: for the first layer of a network in training, whose input gradient nobody
+    /// reads (`Network.accumulateParameterGradients` sets it for the duration of its call).
+    public var skipsInputGradient = false
 
     public init(
         inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,

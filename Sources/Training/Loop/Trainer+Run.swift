@@ -101,7 +101,7 @@ extension Trainer {
             let logits = network.forward(batch.images, training: true)
             let (batchLoss, gradient) = loss.loss(logits: logits, labels: batch.labels)
             guard batchLoss.isFinite else { throw TrainingError.diverged(epoch: epoch, step: step) }
-            _ = network.backward(gradient)
+            network.accumulateParameterGradients(gradient)
             optimizer.step(learningRate: learningRate())
             step += 1
             lossSum += Double(batchLoss) * Double(batch.labels.count)
