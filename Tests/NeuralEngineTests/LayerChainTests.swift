@@ -92,8 +92,9 @@ import Testing
         #expect(fusedGradient == separateGradient)
         #expect(fused.scalars.contains(0) && fused.scalars.contains { $0 > 0 })
 
-        // Evaluation runs the layers one by one.
+        // Evaluation fuses the pair too, with the same values.
         #expect(chain.forward(input, training: false) == pool.forward(relu.forward(input, training: false), training: false))
+        #expect(!fusedPool.rectifiedInput)
     }
 
     @Test func aPoolOtherThanTwoByTwoIsNotFused() {

@@ -1,7 +1,7 @@
 /// Runs a list of layers in order (Sequential, and a Residual block's body), fusing each
 /// BatchNorm2D → ReLU pair of a training pass into one pass over the activations each way,
-/// and each ReLU → 2×2 MaxPool2D pair into the pool (which rectifies its 4× smaller output
-/// instead; the ReLU's full-size output is never written).
+/// and each ReLU → 2×2 MaxPool2D pair, in training and evaluation, into the pool (which
+/// rectifies its 4× smaller output instead; the ReLU's full-size output is never written).
 ///
 /// Why: both layers are a read and a write of the whole activation tensor (8 MiB per layer
 /// for a batch of 128 16-channel 32×32 maps, beyond L2), so apart they cost about twice
@@ -18,10 +18,11 @@ enum LayerChain {
                 x = norm.forward(x, training: true, rectify: true)
                 relu.adoptFusedOutput(x)
                 i += 2
-            } else if training, i + 1 < layers.count, let relu = layers[i].layer as? ReLU,
+            } else if i + 1 < layers.count, let relu = layers[i].layer as? ReLU,
                       let pool = layers[i + 1].layer as? MaxPool2D, pool.takesWindowPath(x.shape) {
-                x = pool.forward(x, training: true, rectify: true)
-                relu.markFusedIntoNext()
+                // Also in evaluation: the same values, and no full-size ReLU output.
+                x = pool.forward(x, training: training, rectify: true)
+                if training { relu.markFusedIntoNext() }
                 i += 2
             } else {
                 x = layers[i].layer.forward(x, training: training)
