@@ -123,6 +123,35 @@ void engine_direct3x3_pad(const float *source, long planes, long H, long W, floa
     }
 }
 
+/// Σ x[i], in four 4-lane partial sums (plain SSE2 vectors: the baseline target), whose
+/// order is fixed, so a plane always sums to the same bits.
+static float plane_sum(const float *x, long count) {
+    typedef float v4 __attribute__((vector_size(16)));
+    v4 a = {0, 0, 0, 0}, b = a, c = a, d = a;
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        v4 x0, x1, x2, x3;
+        memcpy(&x0, x + i, sizeof x0);
+        memcpy(&x1, x + i + 4, sizeof x1);
+        memcpy(&x2, x + i + 8, sizeof x2);
+        memcpy(&x3, x + i + 12, sizeof x3);
+        a += x0; b += x1; c += x2; d += x3;
+    }
+    v4 s = (a + b) + (c + d);
+    float total = (s[0] + s[1]) + (s[2] + s[3]);
+    for (; i < count; i++) total += x[i];
+    return total;
+}
+
+void engine_direct3x3_pad_and_sum(const float *source, long planes, long H, long W, float *destination,
+                                  float *sums) {
+    for (long plane = 0; plane < planes; plane++) {
+        const float *from = source + plane * H * W;
+        engine_direct3x3_pad(from, 1, H, W, destination + plane * engine_direct3x3_plane_stride(H, W));
+        sums[plane] = plane_sum(from, H * W);
+    }
+}
+
 long engine_direct3x3_packed_count(int level, long K, long C) {
     long block = output_block(level);
     if (block == 0) return 0;

@@ -72,6 +72,10 @@ long engine_direct3x3_weight_block(int level);
 long engine_direct3x3_plane_stride(long H, long W);
 /// Copies `planes` planes (H, W) into the padded layout.
 void engine_direct3x3_pad(const float *source, long planes, long H, long W, float *destination);
+/// The same, and writes the sum of each plane to `sums` (the bias gradient's share of an
+/// output-gradient plane, taken while the plane is in L1 rather than in another pass).
+void engine_direct3x3_pad_and_sum(const float *source, long planes, long H, long W, float *destination,
+                                  float *sums);
 /// Scalars of the packed weights for K outputs and C inputs (either direction: pass the
 /// forward's K and C for the forward, and C and K swapped for the input gradient).
 long engine_direct3x3_packed_count(int level, long K, long C);

@@ -94,9 +94,9 @@ extension Conv2D {
     func directBackward(_ outputGradient: Tensor, input: Tensor, geometry g: ConvolutionGeometry, level: Int32) -> Tensor {
         let n = input.shape[0], c = inChannels, k = outChannels, h = g.height, w = g.width
         let planeStride = engine_direct3x3_plane_stride(h, w)
-        if let bias, bias.isTrainable {
-            accumulateBiasGradient(outputGradient, into: bias, images: n, plane: h * w)
-        }
+        // The bias gradient comes from the sums of dY's planes, taken as they are padded.
+        let biasGradient = bias.flatMap { $0.isTrainable ? $0 : nil }
+        if biasGradient != nil { planeSums.ensureCount(n * k) }
         paddedGradient.ensureCount(n * k * planeStride)
         packedTransposedWeight.ensureCount(engine_direct3x3_packed_count(level, c, k))
         weight.value.scalars.withUnsafeBufferPointer { weights in
@@ -122,7 +122,12 @@ extension Conv2D {
                                         paddedOutputGradient: paddedDY.baseAddress!, packed: packed.baseAddress!,
                                         weightGradient: dw.baseAddress!, privateWeightGradients: privateDW.baseAddress!,
                                         inputGradient: dx.baseAddress!)
+                                  planeSums.withUnsafeMutableBufferPointer { sums in
+                                    let sumsBase = biasGradient == nil ? nil : sums.baseAddress
                                     split.run(finally: {
+                                        if let sumsBase, let biasGradient {
+                                            Self.addPlaneSums(sumsBase, images: n, channels: k, into: biasGradient)
+                                        }
                                         for share in 0..<(privateCount / weightCount) {
                                             cblas_saxpy(Int32(weightCount), 1, buffers.privateWeightGradients + share * weightCount,
                                                         1, buffers.weightGradient, 1)
@@ -134,8 +139,14 @@ extension Conv2D {
                                         for images in chunks(of: share, planeStride: planeStride) {
                                             let first = images.lowerBound
                                             let paddedImages = buffers.paddedOutputGradient + first * k * planeStride
-                                            engine_direct3x3_pad(buffers.outputGradient + first * k * h * w,
-                                                                 images.count * k, h, w, paddedImages)
+                                            if let sumsBase {
+                                                engine_direct3x3_pad_and_sum(buffers.outputGradient + first * k * h * w,
+                                                                             images.count * k, h, w, paddedImages,
+                                                                             sumsBase + first * k)
+                                            } else {
+                                                engine_direct3x3_pad(buffers.outputGradient + first * k * h * w,
+                                                                     images.count * k, h, w, paddedImages)
+                                            }
                                             if updateWeight {
                                                 engine_direct3x3_weight_gradient(
                                                     level, buffers.paddedInput + first * c * planeStride, paddedImages,
@@ -150,6 +161,7 @@ extension Conv2D {
                                             }
                                         }
                                     }
+                                  }
                                 }
                             }
                         }
@@ -161,6 +173,17 @@ extension Conv2D {
 }
 
 extension Conv2D {
+    /// db[k] += Σ over images, in order, of the sums of dY's planes (image, k).
+    static func addPlaneSums(_ sums: UnsafePointer<Float>, images: Int, channels: Int, into bias: Parameter) {
+        bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
+            for channel in 0..<channels {
+                var total: Float = 0
+                for image in 0..<images { total += sums[image * channels + channel] }
+                db[channel] += total
+            }
+        }
+    }
+
     /// A share of the batch in chunks of images whose padded planes (input and output
     /// gradient, ~512 KB) stay in L2 between the padding that writes them and the kernels
     /// that read them. Padding a whole share first sent every plane out to memory and back:
