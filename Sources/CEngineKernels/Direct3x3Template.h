@@ -155,31 +155,35 @@ TARGET static void NAME(forward_images)(const float *xp, long images, long C, lo
 }
 
 /// dw (K, C, 3, 3) += Σ over `images` and positions of dy[n, k, p, q]·x[n, c, p+r−1, q+s−1],
-/// from the padded planes of both. Images are taken a few at a time: enough that the register
-/// accumulators cover ~2048 positions before their horizontal sums, few enough that the
-/// block's padded input and gradient (~1 MB) stay in L2 across the passes over them.
-/// K % GB == 0.
+/// from the padded planes of both. K % GB == 0.
+///
+/// Register block: GB output channels × 3 column taps s for one (c, r), VEC positions per
+/// vector. The positions are taken a tile at a time (WG_TILE of them, one image): the
+/// tile's GB gradient rows (16 KB) then stay in L1 while every (c, r) pass reads them,
+/// where streaming whole planes for each (c, r) made the kernel wait on L2. Between tiles
+/// the accumulators live as vectors in `partial`, horizontally summed once at the end.
+#define WG_TILE 512
 TARGET static void NAME(weight_gradient)(const float *xp, const float *dyp, long images, long C, long K,
                                          long H, long W, long PS, float *dw) {
     const long Wp = W + 2, L = H * Wp;
-    long block = (2048 + L - 1) / L;
-    const long fitting = (1L << 18) / ((C + K) * PS);
-    if (block > fitting) block = fitting;
-    if (block < 1) block = 1;
-    for (long n0 = 0; n0 < images; n0 += block) {
-        const long count = images - n0 < block ? images - n0 : block;
-        for (long kb = 0; kb < K / GB; kb++) {
-            for (long c = 0; c < C; c++) {
-                for (long r = 0; r < 3; r++) {
-                    NAME(vf) acc[GB][3];
-                    for (int k = 0; k < GB; k++)
-                        for (int s = 0; s < 3; s++) acc[k][s] = NAME(splat)(0);
-                    for (long n = n0; n < n0 + count; n++) {
+    NAME(vf) *partial = (NAME(vf) *)aligned_alloc(64, sizeof(NAME(vf)) * (size_t)(C * 3 * GB * 3));
+    if (partial == NULL) abort();  // a few hundred KB; nothing sensible to do without it
+    for (long kb = 0; kb < K / GB; kb++) {
+        for (long i = 0; i < C * 3 * GB * 3; i++) partial[i] = NAME(splat)(0);
+        for (long n = 0; n < images; n++) {
+            // dy's flat index j sits at padded index j + Wp + 1; its junk positions are
+            // the zero border, so they add nothing.
+            const float *d = dyp + (n * K + kb * GB) * PS + Wp + 1;
+            for (long j0 = 0; j0 < L; j0 += WG_TILE) {
+                const long j1 = j0 + WG_TILE < L ? j0 + WG_TILE : L;
+                for (long c = 0; c < C; c++) {
+                    for (long r = 0; r < 3; r++) {
                         const float *x = xp + (n * C + c) * PS + r * Wp;
-                        // dy's flat index j sits at padded index j + Wp + 1; its junk
-                        // positions are the zero border, so they add nothing.
-                        const float *d = dyp + (n * K + kb * GB) * PS + Wp + 1;
-                        for (long j = 0; j < L; j += VEC) {
+                        NAME(vf) *saved = partial + ((c * 3 + r) * GB) * 3;
+                        NAME(vf) acc[GB][3];
+                        for (int k = 0; k < GB; k++)
+                            for (int s = 0; s < 3; s++) acc[k][s] = saved[k * 3 + s];
+                        for (long j = j0; j < j1; j += VEC) {
                             const NAME(vf) x0 = NAME(load)(x + j), x1 = NAME(load)(x + j + 1),
                                            x2 = NAME(load)(x + j + 2);
                             for (int k = 0; k < GB; k++) {
@@ -189,13 +193,22 @@ TARGET static void NAME(weight_gradient)(const float *xp, const float *dyp, long
                                 acc[k][2] = __builtin_elementwise_fma(dv, x2, acc[k][2]);
                             }
                         }
-                    }
-                    for (int k = 0; k < GB; k++) {
-                        float *out = dw + ((kb * GB + k) * C + c) * 9 + r * 3;
-                        for (int s = 0; s < 3; s++) out[s] += NAME(sum)(acc[k][s]);
+                        for (int k = 0; k < GB; k++)
+                            for (int s = 0; s < 3; s++) saved[k * 3 + s] = acc[k][s];
                     }
                 }
             }
         }
+        for (long c = 0; c < C; c++) {
+            for (long r = 0; r < 3; r++) {
+                const NAME(vf) *saved = partial + ((c * 3 + r) * GB) * 3;
+                for (int k = 0; k < GB; k++) {
+                    float *out = dw + ((kb * GB + k) * C + c) * 9 + r * 3;
+                    for (int s = 0; s < 3; s++) out[s] += NAME(sum)(saved[k * 3 + s]);
+                }
+            }
+        }
     }
+    free(partial);
 }
+#undef WG_TILE

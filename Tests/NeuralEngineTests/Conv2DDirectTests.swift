@@ -25,7 +25,8 @@ struct Conv2DDirectTests {
         // The output channels of the input-gradient convolution (here 3) are not a whole
         // block: the packed weights are padded with zeros.
         Case(channels: 3, filters: 16, bias: true, shape: [2, 3, 2, 30]),
-        // Large enough planes that a share is padded and convolved in several chunks.
+        // Large enough planes that a share is padded and convolved in several chunks, and that
+        // the weight gradient takes each plane in several tiles of positions (the last partial).
         Case(channels: 8, filters: 8, bias: true, shape: [13, 8, 40, 40]),
     ]
 
