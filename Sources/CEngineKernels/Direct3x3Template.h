@@ -158,8 +158,8 @@ TARGET static void NAME(forward_images)(const float *xp, long images, long C, lo
 /// from the padded planes of both. K % GB == 0.
 ///
 /// Register block: GB output channels × 3 column taps s for one (c, r), VEC positions per
-/// vector. The positions are taken a tile at a time (WG_TILE of them, one image): the
-/// tile's GB gradient rows (16 KB) then stay in L1 while every (c, r) pass reads them,
+/// vector. The positions are taken a tile at a time (about WG_TILE of them): the tile's GB
+/// gradient rows (16 KB) then stay in L1 while every (c, r) pass reads them,
 /// where streaming whole planes for each (c, r) made the kernel wait on L2. Between tiles
 /// the accumulators live as vectors in `partial`, horizontally summed once at the end.
 #define WG_TILE 512
@@ -170,27 +170,33 @@ TARGET static void NAME(weight_gradient)(const float *xp, const float *dyp, long
     if (partial == NULL) abort();  // a few hundred KB; nothing sensible to do without it
     for (long kb = 0; kb < K / GB; kb++) {
         for (long i = 0; i < C * 3 * GB * 3; i++) partial[i] = NAME(splat)(0);
-        for (long n = 0; n < images; n++) {
-            // dy's flat index j sits at padded index j + Wp + 1; its junk positions are
-            // the zero border, so they add nothing.
-            const float *d = dyp + (n * K + kb * GB) * PS + Wp + 1;
+        // A tile is WG_TILE positions of one image, or, on planes smaller than that, the
+        // whole planes of as many images as fit.
+        const long group = L >= WG_TILE ? 1 : WG_TILE / L;
+        for (long n0 = 0; n0 < images; n0 += group) {
+            const long n1 = n0 + group < images ? n0 + group : images;
             for (long j0 = 0; j0 < L; j0 += WG_TILE) {
                 const long j1 = j0 + WG_TILE < L ? j0 + WG_TILE : L;
                 for (long c = 0; c < C; c++) {
                     for (long r = 0; r < 3; r++) {
-                        const float *x = xp + (n * C + c) * PS + r * Wp;
                         NAME(vf) *saved = partial + ((c * 3 + r) * GB) * 3;
                         NAME(vf) acc[GB][3];
                         for (int k = 0; k < GB; k++)
                             for (int s = 0; s < 3; s++) acc[k][s] = saved[k * 3 + s];
-                        for (long j = j0; j < j1; j += VEC) {
-                            const NAME(vf) x0 = NAME(load)(x + j), x1 = NAME(load)(x + j + 1),
-                                           x2 = NAME(load)(x + j + 2);
-                            for (int k = 0; k < GB; k++) {
-                                const NAME(vf) dv = NAME(load)(d + k * PS + j);
-                                acc[k][0] = __builtin_elementwise_fma(dv, x0, acc[k][0]);
-                                acc[k][1] = __builtin_elementwise_fma(dv, x1, acc[k][1]);
-                                acc[k][2] = __builtin_elementwise_fma(dv, x2, acc[k][2]);
+                        for (long n = n0; n < n1; n++) {
+                            const float *x = xp + (n * C + c) * PS + r * Wp;
+                            // dy's flat index j sits at padded index j + Wp + 1; its junk
+                            // positions are the zero border, so they add nothing.
+                            const float *d = dyp + (n * K + kb * GB) * PS + Wp + 1;
+                            for (long j = j0; j < j1; j += VEC) {
+                                const NAME(vf) x0 = NAME(load)(x + j), x1 = NAME(load)(x + j + 1),
+                                               x2 = NAME(load)(x + j + 2);
+                                for (int k = 0; k < GB; k++) {
+                                    const NAME(vf) dv = NAME(load)(d + k * PS + j);
+                                    acc[k][0] = __builtin_elementwise_fma(dv, x0, acc[k][0]);
+                                    acc[k][1] = __builtin_elementwise_fma(dv, x1, acc[k][1]);
+                                    acc[k][2] = __builtin_elementwise_fma(dv, x2, acc[k][2]);
+                                }
                             }
                         }
                         for (int k = 0; k < GB; k++)
