@@ -97,7 +97,7 @@ import Testing
         checkGradients(of: layer, input: input, probes: 30)
     }
 
-    @Test func weightsFollowHeNormalInitialisationAndBiasStartsAtZero() {
+    @Test func weightsFollowTruncatedHeNormalInitialisationAndBiasStartsAtZero() {
         var generator = SeededGenerator(seed: 11)
         let layer = Conv2D(inChannels: 32, outChannels: 64, kernelSize: 3, generator: &generator)
         let w = layer.weight.value.scalars.map(Double.init)
@@ -106,6 +106,10 @@ import Testing
         let expected = (2.0 / Double(32 * 9)).squareRoot()
         #expect(abs(mean) < 0.05 * expected)
         #expect(abs(std / expected - 1) < 0.03)
+        // Truncated at two standard deviations of the underlying normal, as Keras draws it.
+        let bound = 2 * expected / 0.87962566103423978
+        #expect(w.allSatisfy { abs($0) <= bound * (1 + 1e-6) })
+        #expect(w.contains { abs($0) > 0.9 * bound })
         #expect(layer.bias?.value.scalars.allSatisfy { $0 == 0 } == true)
         #expect(layer.weight.value.shape == [64, 32, 3, 3])
         #expect(layer.namedParameters().map(\.name) == ["weight", "bias"])

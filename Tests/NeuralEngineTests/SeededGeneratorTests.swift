@@ -15,6 +15,17 @@ import Testing
     }
 }
 
+@Test func truncatedNormalStaysWithinTwoAndHasTheTruncatedVariance() {
+    var generator = SeededGenerator(seed: 4)
+    let draws = (0..<200_000).map { _ in Double(generator.nextTruncatedNormal()) }
+    #expect(draws.allSatisfy { abs($0) <= 2 })
+    let mean = draws.reduce(0, +) / Double(draws.count)
+    let variance = draws.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(draws.count)
+    // The variance of N(0, 1) truncated to [−2, 2]: 0.87962566² = 0.77374.
+    #expect(abs(mean) < 0.01)
+    #expect(abs(variance - 0.77374) < 0.01)
+}
+
 @Test func namedParametersAreDottedAndOrdered() {
     final class Leaf: Layer {
         let parameters = [Parameter(name: "weight", value: Tensor(zeros: [2])),

@@ -42,6 +42,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         return (-2 * _log(u1)).squareRoot() * _cos(2 * Float.pi * u2)
     }
 
+    /// Standard normal truncated to [−2, 2] by redrawing, as TensorFlow's
+    /// `truncated_normal` (and so Keras's `he_normal`) draws it: its variance is 0.774.
+    public mutating func nextTruncatedNormal() -> Float {
+        while true {
+            let z = nextNormal()
+            if abs(z) <= 2 { return z }
+        }
+    }
+
     /// An independent stream for a worker, derived deterministically from this one.
     public mutating func fork() -> SeededGenerator { SeededGenerator(seed: next()) }
 
