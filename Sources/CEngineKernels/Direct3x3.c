@@ -13,13 +13,13 @@
 // at run time, as OpenBLAS does; without either the engine keeps its im2col path.
 #include "CEngineKernels.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__)
 
 #include <immintrin.h>
-#include <stdint.h>
 
 #define VEC 16
 #define KB 8
@@ -187,16 +187,35 @@ void engine_direct3x3_forward(int level, const float *paddedInput, long images, 
 #endif
 }
 
+/// The first 64-byte boundary at or after `p`: the accumulators are reloaded and stored
+/// once per tile, and a vector split across two cache lines costs two accesses
+/// (measured: ~2 % of a ResNet-20 step with Swift's 16-byte-aligned arrays).
+static inline float *cache_line_aligned(float *p) {
+    return (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
+}
+
+long engine_direct3x3_weight_gradient_scratch_count(int level, long C) {
+    // C · 3 rows · (block output channels × 3 columns) vectors of 16 (AVX-512) or 8 lanes,
+    // and 16 floats of slack for the kernel to align them to 64 bytes.
+    switch (level) {
+    case 2: return C * 3 * 8 * 3 * 16 + 16;
+    case 1: return C * 3 * 4 * 3 * 8 + 16;
+    default: return 0;
+    }
+}
+
 void engine_direct3x3_weight_gradient(int level, const float *paddedInput, const float *paddedOutputGradient, long images,
-                                      long C, long K, long H, long W, float *weightGradient) {
+                                      long C, long K, long H, long W, float *weightGradient, float *scratch) {
     const long PS = engine_direct3x3_plane_stride(H, W);
 #if defined(__x86_64__) && defined(__clang__)
     if (level == 2)
-        weight_gradient_avx512(paddedInput, paddedOutputGradient, images, C, K, H, W, PS, weightGradient);
+        weight_gradient_avx512(paddedInput, paddedOutputGradient, images, C, K, H, W, PS, weightGradient,
+                               cache_line_aligned(scratch));
     else if (level == 1)
-        weight_gradient_avx2(paddedInput, paddedOutputGradient, images, C, K, H, W, PS, weightGradient);
+        weight_gradient_avx2(paddedInput, paddedOutputGradient, images, C, K, H, W, PS, weightGradient,
+                             cache_line_aligned(scratch));
 #else
     (void)level; (void)paddedInput; (void)paddedOutputGradient; (void)images; (void)C; (void)K; (void)H; (void)W;
-    (void)weightGradient; (void)PS;
+    (void)weightGradient; (void)scratch; (void)PS;
 #endif
 }

@@ -21,6 +21,10 @@ TARGET static inline NAME(vf) NAME(load)(const float *p) {
     return v;
 }
 
+TARGET static inline void NAME(store)(float *p, NAME(vf) v) {
+    __builtin_memcpy(p, &v, sizeof v);  // one unaligned store
+}
+
 TARGET static inline NAME(vf) NAME(splat)(float s) {
     // Element by element, which compiles to one broadcast; `zero + s` would add an
     // addition on the FMA ports (0 + s is not s for s = −0).
@@ -161,15 +165,14 @@ TARGET static void NAME(forward_images)(const float *xp, long images, long C, lo
 /// vector. The positions are taken a tile at a time (about WG_TILE of them): the tile's GB
 /// gradient rows (16 KB) then stay in L1 while every (c, r) pass reads them,
 /// where streaming whole planes for each (c, r) made the kernel wait on L2. Between tiles
-/// the accumulators live as vectors in `partial`, horizontally summed once at the end.
+/// the accumulators live as vectors in `partial` (C·3·GB·3 vectors, the caller's scratch),
+/// horizontally summed once at the end.
 #define WG_TILE 512
 TARGET static void NAME(weight_gradient)(const float *xp, const float *dyp, long images, long C, long K,
-                                         long H, long W, long PS, float *dw) {
+                                         long H, long W, long PS, float *dw, float *partial) {
     const long Wp = W + 2, L = H * Wp;
-    NAME(vf) *partial = (NAME(vf) *)aligned_alloc(64, sizeof(NAME(vf)) * (size_t)(C * 3 * GB * 3));
-    if (partial == NULL) abort();  // a few hundred KB; nothing sensible to do without it
     for (long kb = 0; kb < K / GB; kb++) {
-        for (long i = 0; i < C * 3 * GB * 3; i++) partial[i] = NAME(splat)(0);
+        for (long i = 0; i < C * 3 * GB * 3; i++) NAME(store)(partial + i * VEC, NAME(splat)(0));
         // A tile is WG_TILE positions of one image, or, on planes smaller than that, the
         // whole planes of as many images as fit.
         const long group = L >= WG_TILE ? 1 : WG_TILE / L;
@@ -179,10 +182,10 @@ TARGET static void NAME(weight_gradient)(const float *xp, const float *dyp, long
                 const long j1 = j0 + WG_TILE < L ? j0 + WG_TILE : L;
                 for (long c = 0; c < C; c++) {
                     for (long r = 0; r < 3; r++) {
-                        NAME(vf) *saved = partial + ((c * 3 + r) * GB) * 3;
+                        float *saved = partial + ((c * 3 + r) * GB) * 3 * VEC;
                         NAME(vf) acc[GB][3];
                         for (int k = 0; k < GB; k++)
-                            for (int s = 0; s < 3; s++) acc[k][s] = saved[k * 3 + s];
+                            for (int s = 0; s < 3; s++) acc[k][s] = NAME(load)(saved + (k * 3 + s) * VEC);
                         for (long n = n0; n < n1; n++) {
                             const float *x = xp + (n * C + c) * PS + r * Wp;
                             // dy's flat index j sits at padded index j + Wp + 1; its junk
@@ -200,21 +203,20 @@ TARGET static void NAME(weight_gradient)(const float *xp, const float *dyp, long
                             }
                         }
                         for (int k = 0; k < GB; k++)
-                            for (int s = 0; s < 3; s++) saved[k * 3 + s] = acc[k][s];
+                            for (int s = 0; s < 3; s++) NAME(store)(saved + (k * 3 + s) * VEC, acc[k][s]);
                     }
                 }
             }
         }
         for (long c = 0; c < C; c++) {
             for (long r = 0; r < 3; r++) {
-                const NAME(vf) *saved = partial + ((c * 3 + r) * GB) * 3;
+                const float *saved = partial + ((c * 3 + r) * GB) * 3 * VEC;
                 for (int k = 0; k < GB; k++) {
                     float *out = dw + ((kb * GB + k) * C + c) * 9 + r * 3;
-                    for (int s = 0; s < 3; s++) out[s] += NAME(sum)(saved[k * 3 + s]);
+                    for (int s = 0; s < 3; s++) out[s] += NAME(sum)(NAME(load)(saved + (k * 3 + s) * VEC));
                 }
             }
         }
     }
-    free(partial);
 }
 #undef WG_TILE

@@ -87,8 +87,12 @@ void engine_direct3x3_pack(int level, const float *weight, long K, long C, int f
 void engine_direct3x3_forward(int level, const float *paddedInput, long images, long C, long K, long H, long W,
                               const float *packed, const float *bias, float *output);
 /// weightGradient (K, C, 3, 3) += the gradient over `images`, from the padded input and the
-/// padded output gradient (images, K padded planes).
+/// padded output gradient (images, K padded planes). `scratch` holds the kernel's vector
+/// accumulators between tiles: `engine_direct3x3_weight_gradient_scratch_count` floats, any
+/// alignment, contents ignored.
 void engine_direct3x3_weight_gradient(int level, const float *paddedInput, const float *paddedOutputGradient, long images,
-                                      long C, long K, long H, long W, float *weightGradient);
+                                      long C, long K, long H, long W, float *weightGradient, float *scratch);
+/// Floats of scratch `engine_direct3x3_weight_gradient` needs for C input channels.
+long engine_direct3x3_weight_gradient_scratch_count(int level, long C);
 
 #endif

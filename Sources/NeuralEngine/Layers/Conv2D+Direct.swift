@@ -96,7 +96,7 @@ extension Conv2D {
         let planeStride = engine_direct3x3_plane_stride(h, w)
         // The bias gradient comes from the sums of dY's planes, taken as they are padded.
         let biasGradient = bias.flatMap { $0.isTrainable ? $0 : nil }
-        if biasGradient != nil { planeSums.ensureCount(n * k) }
+        planeSums.ensureCount(biasGradient == nil ? 1 : n * k)   // ≥ 1: its base address is taken
         paddedGradient.ensureCount(n * k * planeStride)
         packedTransposedWeight.ensureCount(engine_direct3x3_packed_count(level, c, k))
         weight.value.scalars.withUnsafeBufferPointer { weights in
@@ -109,64 +109,67 @@ extension Conv2D {
         let weightCount = weight.value.count
         let privateCount = updateWeight ? weightCount * (split.tasks - 1) : 0
         weightGradientScratch.ensureCount(max(1, privateCount))
+        let partialsPerShare = updateWeight ? engine_direct3x3_weight_gradient_scratch_count(level, c) : 0
+        weightGradientPartials.ensureCount(max(1, partialsPerShare * split.tasks))
         return Tensor.uninitialized(shape: input.shape) { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
-                paddedInput.withUnsafeBufferPointer { paddedX in
-                    paddedGradient.withUnsafeMutableBufferPointer { paddedDY in
-                        packedTransposedWeight.withUnsafeBufferPointer { packed in
-                            weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                                weightGradientScratch.withUnsafeMutableBufferPointer { privateDW in
-                                    if privateCount > 0 { privateDW.baseAddress!.update(repeating: 0, count: privateCount) }
-                                    let buffers = UnsafeDirectGradientBuffers(
-                                        outputGradient: dy.baseAddress!, paddedInput: paddedX.baseAddress!,
-                                        paddedOutputGradient: paddedDY.baseAddress!, packed: packed.baseAddress!,
-                                        weightGradient: dw.baseAddress!, privateWeightGradients: privateDW.baseAddress!,
-                                        inputGradient: dx.baseAddress!)
-                                  planeSums.withUnsafeMutableBufferPointer { sums in
-                                    let sumsBase = biasGradient == nil ? nil : sums.baseAddress
-                                    split.run(finally: {
-                                        if let sumsBase, let biasGradient {
-                                            Self.addPlaneSums(sumsBase, images: n, channels: k, into: biasGradient)
-                                        }
-                                        for share in 0..<(privateCount / weightCount) {
-                                            cblas_saxpy(Int32(weightCount), 1, buffers.privateWeightGradients + share * weightCount,
-                                                        1, buffers.weightGradient, 1)
-                                        }
-                                    }) { task, share in
-                                        let shareDW = task == 0
-                                            ? buffers.weightGradient
-                                            : buffers.privateWeightGradients + (task - 1) * weightCount
-                                        for images in chunks(of: share, planeStride: planeStride) {
-                                            let first = images.lowerBound
-                                            let paddedImages = buffers.paddedOutputGradient + first * k * planeStride
-                                            if let sumsBase {
-                                                engine_direct3x3_pad_and_sum(buffers.outputGradient + first * k * h * w,
-                                                                             images.count * k, h, w, paddedImages,
-                                                                             sumsBase + first * k)
-                                            } else {
-                                                engine_direct3x3_pad(buffers.outputGradient + first * k * h * w,
-                                                                     images.count * k, h, w, paddedImages)
-                                            }
-                                            if updateWeight {
-                                                engine_direct3x3_weight_gradient(
-                                                    level, buffers.paddedInput + first * c * planeStride, paddedImages,
-                                                    images.count, c, k, h, w, shareDW)
-                                            }
-                                            let dx = buffers.inputGradient + first * c * h * w
-                                            if skipInput {
-                                                dx.update(repeating: 0, count: images.count * c * h * w)
-                                            } else {
-                                                engine_direct3x3_forward(level, paddedImages, images.count, k, c, h, w,
-                                                                         buffers.packed, nil, dx)
-                                            }
-                                        }
-                                    }
-                                  }
-                                }
-                            }
+            paddedInput.withUnsafeBufferPointer { paddedX in
+            paddedGradient.withUnsafeMutableBufferPointer { paddedDY in
+            packedTransposedWeight.withUnsafeBufferPointer { packed in
+            weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
+            weightGradientScratch.withUnsafeMutableBufferPointer { privateDW in
+            weightGradientPartials.withUnsafeMutableBufferPointer { partials in
+            planeSums.withUnsafeMutableBufferPointer { sums in
+                if privateCount > 0 { privateDW.baseAddress!.update(repeating: 0, count: privateCount) }
+                let buffers = UnsafeDirectGradientBuffers(
+                    outputGradient: dy.baseAddress!, paddedInput: paddedX.baseAddress!,
+                    paddedOutputGradient: paddedDY.baseAddress!, packed: packed.baseAddress!,
+                    weightGradient: dw.baseAddress!, privateWeightGradients: privateDW.baseAddress!,
+                    weightGradientPartials: partials.baseAddress!,
+                    planeSums: biasGradient == nil ? nil : sums.baseAddress!, inputGradient: dx.baseAddress!)
+                split.run(finally: {
+                    if let sums = buffers.planeSums, let biasGradient {
+                        Self.addPlaneSums(sums, images: n, channels: k, into: biasGradient)
+                    }
+                    for share in 0..<(privateCount / weightCount) {
+                        cblas_saxpy(Int32(weightCount), 1, buffers.privateWeightGradients + share * weightCount,
+                                    1, buffers.weightGradient, 1)
+                    }
+                }) { task, share in
+                    let shareDW = task == 0
+                        ? buffers.weightGradient
+                        : buffers.privateWeightGradients + (task - 1) * weightCount
+                    for images in chunks(of: share, planeStride: planeStride) {
+                        let first = images.lowerBound
+                        let dy = buffers.outputGradient + first * k * h * w
+                        let paddedImages = buffers.paddedOutputGradient + first * k * planeStride
+                        if let sums = buffers.planeSums {
+                            engine_direct3x3_pad_and_sum(dy, images.count * k, h, w, paddedImages, sums + first * k)
+                        } else {
+                            engine_direct3x3_pad(dy, images.count * k, h, w, paddedImages)
+                        }
+                        if updateWeight {
+                            engine_direct3x3_weight_gradient(
+                                level, buffers.paddedInput + first * c * planeStride, paddedImages,
+                                images.count, c, k, h, w, shareDW,
+                                buffers.weightGradientPartials + task * partialsPerShare)
+                        }
+                        let dx = buffers.inputGradient + first * c * h * w
+                        if skipInput {
+                            dx.update(repeating: 0, count: images.count * c * h * w)
+                        } else {
+                            engine_direct3x3_forward(level, paddedImages, images.count, k, c, h, w,
+                                                     buffers.packed, nil, dx)
                         }
                     }
                 }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
             }
         }
     }
@@ -207,8 +210,8 @@ private struct UnsafeDirectBuffers: @unchecked Sendable {
     let output: UnsafeMutablePointer<Float>
 }
 
-/// The direct backward pass's operands: per-image parts of the padded dY and dX, and one
-/// dW per share.
+/// The direct backward pass's operands: per-image parts of the padded dY, dX and the plane
+/// sums, and one dW and one accumulator scratch per share.
 private struct UnsafeDirectGradientBuffers: @unchecked Sendable {
     let outputGradient: UnsafePointer<Float>
     let paddedInput: UnsafePointer<Float>
@@ -216,5 +219,9 @@ private struct UnsafeDirectGradientBuffers: @unchecked Sendable {
     let packed: UnsafePointer<Float>
     let weightGradient: UnsafeMutablePointer<Float>
     let privateWeightGradients: UnsafeMutablePointer<Float>
+    /// Each share's scratch for the weight-gradient kernel's accumulators.
+    let weightGradientPartials: UnsafeMutablePointer<Float>
+    /// The sums of dY's planes (image, channel), when the bias is trained.
+    let planeSums: UnsafeMutablePointer<Float>?
     let inputGradient: UnsafeMutablePointer<Float>
 }

@@ -61,6 +61,8 @@ public final class Conv2D: Layer {
     /// The sums of the output gradient's planes (image, channel) in the direct backward
     /// pass, for the bias gradient.
     var planeSums: [Float] = []
+    /// The direct weight-gradient kernel's vector accumulators, one block per share.
+    var weightGradientPartials: [Float] = []
     /// The kernel set of the last forward pass when it was a training pass on the direct
     /// kernels, so that `backward` takes them too, with the same set; nil otherwise.
     var directTrainingLevel: Int32?
