@@ -76,7 +76,7 @@ public final class Dense: Layer {
                     weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
                         let x = x.baseAddress!, dw = dw.baseAddress!
                         // By rows of dW (output features): each share sums over the whole
-                        // batch, so no reduction, and the result does not depend on the split.
+                        // batch itself, so the shares need no reduction afterwards.
                         splitSerially(outFeatures, rowCost: n * inFeatures) { features in
                             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
                                         Int32(features.count), Int32(inFeatures), Int32(n), 1,
