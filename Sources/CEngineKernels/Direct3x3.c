@@ -197,11 +197,8 @@ static inline float *cache_line_aligned(float *p) {
 long engine_direct3x3_weight_gradient_scratch_count(int level, long C) {
     // C · 3 rows · (block output channels × 3 columns) vectors of 16 (AVX-512) or 8 lanes,
     // and 16 floats of slack for the kernel to align them to 64 bytes.
-    switch (level) {
-    case 2: return C * 3 * 8 * 3 * 16 + 16;
-    case 1: return C * 3 * 4 * 3 * 8 + 16;
-    default: return 0;
-    }
+    const long block = engine_direct3x3_weight_block(level), lanes = level == 2 ? 16 : 8;
+    return block == 0 ? 0 : C * 3 * block * 3 * lanes + 16;
 }
 
 void engine_direct3x3_weight_gradient(int level, const float *paddedInput, const float *paddedOutputGradient, long images,

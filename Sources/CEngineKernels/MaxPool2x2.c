@@ -1,5 +1,5 @@
-// 2×2, stride-2 max pooling for training (MaxPool2D's common case: every VGG and the
-// simple CNN). In C so that the window loop runs without bounds or overflow checks; the
+// 2×2, stride-2 max pooling (MaxPool2D's common case: every VGG and the simple CNN), for
+// training and, without winners, for the inference path. In C so that the window loop runs without bounds or overflow checks; the
 // generic Swift path computed per-window ranges and wrote 32-bit indices, and took more
 // time than the convolutions around it on small planes.
 #include "CEngineKernels.h"

@@ -43,13 +43,18 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
     }
 
     /// Standard normal truncated to [−2, 2] by redrawing, as TensorFlow's
-    /// `truncated_normal` (and so Keras's `he_normal`) draws it: its variance is 0.774.
+    /// `truncated_normal` (and so Keras's `he_normal`) draws it: its standard deviation is
+    /// `truncatedNormalStandardDeviation`.
     public mutating func nextTruncatedNormal() -> Float {
         while true {
             let z = nextNormal()
             if abs(z) <= 2 { return z }
         }
     }
+
+    /// The standard deviation of `nextTruncatedNormal` (TensorFlow's `VarianceScaling`
+    /// divides by the same constant to keep a requested variance).
+    public static let truncatedNormalStandardDeviation: Float = 0.87962566103423978
 
     /// An independent stream for a worker, derived deterministically from this one.
     public mutating func fork() -> SeededGenerator { SeededGenerator(seed: next()) }

@@ -1,3 +1,5 @@
+import CEngineKernels
+
 /// The inference path's element-wise and pooling kernels on raw buffers.
 ///
 /// Feature maps are channel-major, (C, N, H, W): each (c, n) plane is contiguous, so
@@ -77,22 +79,14 @@ enum InferenceKernels {
         }
     }
 
-    /// The common VGG/simple-CNN pooling, 2×2 windows at stride 2 without padding, with
-    /// no per-window bounds: an odd last row or column is dropped, as the general formula does.
+    /// The common VGG/simple-CNN pooling, 2×2 windows at stride 2 without padding: the
+    /// training path's kernel, without winners (an odd last row or column is dropped, as
+    /// the general formula does).
     private static func maxPool2x2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                                    planes: Range<Int>, height: Int, width: Int) {
-        let outHeight = height / 2, outWidth = width / 2
-        for plane in planes {
-            let source = input + plane * height * width
-            let destination = output + plane * outHeight * outWidth
-            for p in 0..<outHeight {
-                let top = source + 2 * p * width, bottom = top + width
-                let row = destination + p * outWidth
-                for q in 0..<outWidth {
-                    row[q] = Swift.max(Swift.max(top[2 * q], top[2 * q + 1]), Swift.max(bottom[2 * q], bottom[2 * q + 1]))
-                }
-            }
-        }
+        let outPlane = (height / 2) * (width / 2)
+        engine_maxpool2x2_forward(input + planes.lowerBound * height * width, planes.count, height, width, 0,
+                                  output + planes.lowerBound * outPlane, nil)
     }
 
     /// (C, N, H, W) → (N, C): the mean of each plane.

@@ -91,7 +91,7 @@ public final class Conv2D: Layer {
         // cost Keras's simple-cnn about 0.7 points of test accuracy after two epochs on
         // Fashion-MNIST, and ours as much (BENCHMARKS.md, session 10).
         let fanIn = inChannels * kernelSize * kernelSize
-        let std = (2 / Float(fanIn)).squareRoot() / Self.truncatedNormalStandardDeviation
+        let std = (2 / Float(fanIn)).squareRoot() / SeededGenerator.truncatedNormalStandardDeviation
         let count = outChannels * fanIn
         var scalars = [Float](repeating: 0, count: count)
         for i in 0..<count { scalars[i] = generator.nextTruncatedNormal() * std }
@@ -100,10 +100,6 @@ public final class Conv2D: Layer {
             value: Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize], scalars: scalars))
         self.bias = bias ? Parameter(name: "bias", value: Tensor(zeros: [outChannels])) : nil
     }
-
-    /// The standard deviation of a standard normal truncated to [−2, 2] (TensorFlow's
-    /// `VarianceScaling` divides by the same constant).
-    static let truncatedNormalStandardDeviation: Float = 0.87962566103423978
 
     public var parameters: [Parameter] {
         if let bias { return [weight, bias] }

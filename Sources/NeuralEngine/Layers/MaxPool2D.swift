@@ -14,8 +14,6 @@ public final class MaxPool2D: Layer {
     private var argmax: [Int32] = []
     /// The 2×2 path's winners: 0–3, or 4 where a fused ReLU zeroed the output.
     private var winners: [UInt8] = []
-    /// Whether the last training forward took the 2×2 path (which fills `winners`).
-    private var usedWindowPath = false
     /// Whether the last training forward ran with a ReLU before it fused in (`LayerChain`),
     /// so that the ReLU layer kept nothing and its backward pass is done here.
     private(set) var rectifiedInput = false
@@ -56,7 +54,6 @@ public final class MaxPool2D: Layer {
             return windowForward(input, geometry: g, training: training, rectify: rectify)
         }
         precondition(!rectify, "MaxPool2D: a fused ReLU needs 2×2 windows at stride 2")
-        usedWindowPath = false
         rectifiedInput = false
         let planes = input.shape[0] * input.shape[1]
         let outPlane = g.outputPlane, inPlane = g.inputPlane
@@ -104,7 +101,6 @@ public final class MaxPool2D: Layer {
         let planes = input.shape[0] * input.shape[1]
         let outPlane = g.outputPlane, inPlane = g.inputPlane, h = g.height, w = g.width
         cachedShape = training ? input.shape : nil
-        usedWindowPath = training
         rectifiedInput = training && rectify
         if training { winners.ensureCount(planes * outPlane) }
         return Tensor.uninitialized(shape: outputShape(for: input.shape)) { out in
@@ -127,7 +123,7 @@ public final class MaxPool2D: Layer {
             preconditionFailure("MaxPool2D.backward needs a preceding forward(_:training: true) of the same shape")
         }
         let g = geometry(for: shape)
-        if usedWindowPath { return windowBackward(outputGradient, shape: shape, geometry: g) }
+        if takesWindowPath(shape) { return windowBackward(outputGradient, shape: shape, geometry: g) }
         let planes = shape[0] * shape[1], outPlane = g.outputPlane, inPlane = g.inputPlane
         var inputGradient = Tensor(zeros: shape)
         inputGradient.scalars.withUnsafeMutableBufferPointer { dx in

@@ -1,12 +1,14 @@
 /// max(x, 0), elementwise, any shape. Backward masks by the kept output.
 public final class ReLU: Layer {
     private(set) var cachedOutput: Tensor?
-    /// True when the last training forward ran fused into the BatchNorm2D before this
-    /// layer (`LayerChain`), so that the backward pass runs fused too.
-    private(set) var fusedIntoPrevious = false
-    /// True when the last training forward ran fused into the MaxPool2D after this layer
-    /// (`LayerChain`): this layer then kept nothing, and its backward is the pool's.
-    private(set) var fusedIntoNext = false
+
+    /// How the last training forward ran (`LayerChain`): on its own; fused into the
+    /// BatchNorm2D before this layer, so that the backward pass runs fused too; or fused
+    /// into the MaxPool2D after it, which then keeps the mask and does this layer's backward.
+    enum Fusion { case none, intoPrevious, intoNext }
+    private(set) var fusion = Fusion.none
+    var fusedIntoPrevious: Bool { fusion == .intoPrevious }
+    var fusedIntoNext: Bool { fusion == .intoNext }
 
     public init() {}
 
@@ -19,8 +21,7 @@ public final class ReLU: Layer {
             }
         }
         cachedOutput = training ? output : nil
-        fusedIntoPrevious = false
-        fusedIntoNext = false
+        fusion = .none
         return output
     }
 
@@ -28,15 +29,13 @@ public final class ReLU: Layer {
     /// rectification fused in, as this layer's training output.
     func adoptFusedOutput(_ output: Tensor) {
         cachedOutput = output
-        fusedIntoPrevious = true
-        fusedIntoNext = false
+        fusion = .intoPrevious
     }
 
     /// Records that the MaxPool2D after this layer applied it (`LayerChain`).
     func markFusedIntoNext() {
         cachedOutput = nil
-        fusedIntoPrevious = false
-        fusedIntoNext = true
+        fusion = .intoNext
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
