@@ -210,8 +210,11 @@ extension EndToEnd {
         }
 
         @Test func aFullQueueAnswers503WithRetryAfterAtOnce() async throws {
-            // A slow model (0.3 s per forward), batches of one and room for one waiting image.
-            let server = try TestServer(modelText: "labels: a,b", loader: ByteMeanModel.loader(delay: 300_000), configure: {
+            // Batches of one and room for one waiting image, behind a model that holds its
+            // forward pass until the test lets it go: one image runs, one waits, and the
+            // other six must be refused without waiting for either.
+            let gate = ForwardGate()
+            let server = try TestServer(modelText: "labels: a,b", loader: ByteMeanModel.loader(gate: gate), configure: {
                 $0.maxBatchSize = 1
                 $0.queueCapacity = 1
                 $0.retryAfterSeconds = 2
@@ -220,18 +223,25 @@ extension EndToEnd {
             let body = FileManager.default.temporaryDirectory.appendingPathComponent("bytes-\(UUID().uuidString)")
             try Data(repeating: 200, count: 32).write(to: body)
             let request = ["--data-binary", "@\(body.path)", "-H", "Content-Type: application/octet-stream", server.base + "/classify"]
-            let all = try await Curl.concurrently(Array(repeating: request, count: 8)).map { try $0.get() }
-            #expect(all.count == 8)
+            async let answers = Curl.concurrently(Array(repeating: request, count: 8))
+            let refusedWhileHeld = await eventuallyAsync(timeout: 60) {
+                (try? await metricValue(server, #"classifier_images_total{outcome="overloaded"}"#)) == 6
+            }
+            gate.open()
+            let all = try await answers.map { try $0.get() }
+            #expect(refusedWhileHeld)
+            #expect(all.filter { $0.status == 200 }.count == 2)
             let overloaded = all.filter { $0.status == 503 }
-            #expect(!overloaded.isEmpty)
-            #expect(all.allSatisfy { $0.status == 200 || $0.status == 503 })
+            #expect(overloaded.count == 6)
             #expect(overloaded.allSatisfy { $0.headers["retry-after"] == "2" && $0.errorCode == "overloaded" })
-            #expect(all.contains { $0.status == 200 })
             await server.stop()
         }
 
         @Test func concurrentRequestsAreBatchedTogether() async throws {
-            let server = try TestServer(modelText: "labels: a,b", loader: ByteMeanModel.loader(delay: 100_000), configure: {
+            // The first request's forward pass is held until the other five are queued;
+            // they then go through together.
+            let gate = ForwardGate()
+            let server = try TestServer(modelText: "labels: a,b", loader: ByteMeanModel.loader(gate: gate), configure: {
                 $0.maxBatchSize = 8
                 $0.maxBatchWaitMs = 50
             })
@@ -239,14 +249,25 @@ extension EndToEnd {
             let body = FileManager.default.temporaryDirectory.appendingPathComponent("bytes-\(UUID().uuidString)")
             try Data(repeating: 10, count: 32).write(to: body)
             let request = ["--data-binary", "@\(body.path)", "-H", "Content-Type: image/png", server.base + "/classify"]
-            let responses = try await Curl.concurrently(Array(repeating: request, count: 6)).map { try $0.get() }
+            async let answers = Curl.concurrently(Array(repeating: request, count: 6))
+            let queuedWhileHeld = await eventuallyAsync(timeout: 60) {
+                (try? await metricValue(server, "classifier_queue_depth")) == 5
+            }
+            gate.open()
+            let responses = try await answers.map { try $0.get() }
+            #expect(queuedWhileHeld)
             #expect(responses.allSatisfy { $0.status == 200 })
-            // Six requests, fewer forward passes.
-            let text = try await Curl.get(server.base + "/metrics").text
-            let line = text.split(separator: "\n").first { $0.hasPrefix("classifier_batch_size_count ") }
-            let batches = line.flatMap { Double($0.split(separator: " ").last ?? "") }
-            #expect(batches.map { $0 < 6 } == true, "batches: \(String(describing: line))")
+            // Six requests, two forward passes: the held one, then the five that queued.
+            #expect(try await metricValue(server, "classifier_batch_size_count") == 2)
             await server.stop()
         }
     }
+}
+
+/// The value of one sample on the server's /metrics page (`name` with its labels as
+/// rendered, e.g. `classifier_images_total{outcome="ok"}`); nil when the page lacks it.
+private func metricValue(_ server: TestServer, _ name: String) async throws -> Double? {
+    let text = try await Curl.get(server.base + "/metrics").text
+    let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+    return line.flatMap { Double($0.split(separator: " ").last ?? "") }
 }

@@ -10,10 +10,12 @@ final class ByteMeanModel: ClassifierModel, @unchecked Sendable {
     let inputCount = 4
     let metadata: ModelMetadata? = nil
     let delay: useconds_t
+    let gate: ForwardGate?
 
-    init(labels: [String], delay: useconds_t = 0) {
+    init(labels: [String], delay: useconds_t = 0, gate: ForwardGate? = nil) {
         self.labels = labels
         self.delay = delay
+        self.gate = gate
     }
 
     func preprocess(_ bytes: [UInt8], limits: ImageLimits) throws -> [Float] {
@@ -25,6 +27,7 @@ final class ByteMeanModel: ClassifierModel, @unchecked Sendable {
     }
 
     func logits(_ batch: [Float], count: Int) -> [Float] {
+        gate?.pass()
         if delay > 0 { usleep(delay) }
         var out: [Float] = []
         for image in 0..<count {
@@ -35,14 +38,40 @@ final class ByteMeanModel: ClassifierModel, @unchecked Sendable {
     }
 
     /// Loader for text "model files"; a file starting with "broken" is rejected.
-    static func loader(delay: useconds_t = 0) -> ClassificationService.Loader {
+    static func loader(delay: useconds_t = 0, gate: ForwardGate? = nil) -> ClassificationService.Loader {
         { url in
             let text = try String(contentsOf: url, encoding: .utf8)
             guard text.hasPrefix("labels: ") else { throw ServiceError.internalError("\(url.lastPathComponent): not a model") }
             let labels = text.dropFirst(8).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map(String.init)
             guard labels.count >= 2 else { throw ServiceError.internalError("\(url.lastPathComponent): fewer than 2 labels") }
-            return (ByteMeanModel(labels: labels, delay: delay), String(text.hashValue, radix: 16))
+            return (ByteMeanModel(labels: labels, delay: delay, gate: gate), String(text.hashValue, radix: 16))
         }
+    }
+}
+
+/// Holds every forward pass until the test opens it. Tests of a busy server line their
+/// requests up behind it, instead of behind a model that sleeps for a while: a sleep is
+/// only long enough until a loaded machine starts the requests further apart than that.
+final class ForwardGate: @unchecked Sendable {
+    // @unchecked: `isOpen` is guarded by `condition`.
+    private let condition = NSCondition()
+    private var isOpen = false
+
+    /// Returns once the gate is open, or after 60 s: a pass held on a Swift task thread
+    /// could otherwise starve the very task that was to open it, and hang the test run
+    /// instead of failing the test.
+    func pass() {
+        let deadline = Date().addingTimeInterval(60)
+        condition.lock()
+        while !isOpen && condition.wait(until: deadline) {}
+        condition.unlock()
+    }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
 

@@ -43,9 +43,13 @@ final class FileWatcher: @unchecked Sendable {
         self.onChange = onChange
     }
 
+    /// Starts watching. The file as it is now is the baseline: the owner should start
+    /// its first load after this returns, so that a change landing between that load and
+    /// the watches being in place is still reported.
     func start() {
+        let baseline = FileSignature(path: path)
         queue.async { [self] in
-            lastSeen = FileSignature(path: path)
+            lastSeen = baseline
             if useEvents { startEvents() }
             if pollInterval > 0 {
                 let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -54,6 +58,8 @@ final class FileWatcher: @unchecked Sendable {
                 timer.resume()
                 self.timer = timer
             }
+            // A change between the baseline and the watches being added made no event.
+            check(reason: "start")
         }
     }
 

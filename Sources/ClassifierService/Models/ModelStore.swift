@@ -98,14 +98,19 @@ public final class ModelStore<Model: Sendable>: @unchecked Sendable {
 
     /// Loads the file in the background and starts watching it.
     public func start() {
-        queue.async { [self] in _ = load(trigger: "start-up", force: true) }
-        guard watch || pollInterval > 0 else { return }
-        let watcher = FileWatcher(path: url.path, queue: DispatchQueue(label: "model-watch"),
-                                  useEvents: watch, pollInterval: pollInterval) { [weak self] reason in
-            self?.requestReload(trigger: reason, force: false)
+        // The watcher first: it takes the file's signature before the first load reads the
+        // file, so a file replaced while the server starts is reloaded, not missed. (When
+        // the watcher's start ran after the load, a replacement in between became its
+        // baseline and was never reported.)
+        if watch || pollInterval > 0 {
+            let watcher = FileWatcher(path: url.path, queue: DispatchQueue(label: "model-watch"),
+                                      useEvents: watch, pollInterval: pollInterval) { [weak self] reason in
+                self?.requestReload(trigger: reason, force: false)
+            }
+            self.watcher = watcher
+            watcher.start()
         }
-        self.watcher = watcher
-        watcher.start()
+        queue.async { [self] in _ = load(trigger: "start-up", force: true) }
     }
 
     public func stop() {
