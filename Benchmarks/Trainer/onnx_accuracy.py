@@ -36,8 +36,9 @@ def main():
     labels = read_idx(labels_path(images_path)).astype(np.int64)
     if images.shape[1:] != (preprocessing["inputHeight"], preprocessing["inputWidth"]):
         sys.exit(f"images are {images.shape[1:]}, the model expects its own size: resize first")
-    if preprocessing.get("invert"):
-        images = 1.0 - images
+    # No inversion even where the preprocessing asks for it: `invert` turns decoded photos
+    # (dark on light) into the light-on-dark domain the IDX arrays are already in, and the
+    # trainer and `evaluate` take IDX arrays as they are.
     mean = np.float32(preprocessing["mean"][0])
     std = np.float32(preprocessing["std"][0])
     batch = ((images - mean) / std)[:, None, :, :]
