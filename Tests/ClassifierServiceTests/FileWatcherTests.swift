@@ -3,13 +3,6 @@ import Testing
 @testable import ClassifierService
 
 @Suite struct FileWatcherTests {
-    final class Reasons: @unchecked Sendable {
-        private let lock = NSLock()
-        private var storage: [String] = []
-        func append(_ reason: String) { lock.lock(); storage.append(reason); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return storage }
-    }
-
     @Test(arguments: [true, false])
     func aReplacementBeforeTheWatchesAreInPlaceIsStillReported(useEvents: Bool) throws {
         let directory = try makeTemporaryDirectory()
@@ -19,7 +12,7 @@ import Testing
         // after `start()` has returned but before the watcher has run a line on its queue.
         let queue = DispatchQueue(label: "held-watch-queue")
         queue.suspend()
-        let reasons = Reasons()
+        let reasons = LockedLines()
         let watcher = FileWatcher(path: file.path, queue: queue, useEvents: useEvents, pollInterval: 0) {
             reasons.append($0)
         }
@@ -39,7 +32,7 @@ import Testing
         let directory = try makeTemporaryDirectory()
         let file = directory.appendingPathComponent("model.txt")
         try "labels: a,b".write(to: file, atomically: false, encoding: .utf8)
-        let reasons = Reasons()
+        let reasons = LockedLines()
         let watcher = FileWatcher(path: file.path, queue: DispatchQueue(label: "watch"), pollInterval: 0.05) {
             reasons.append($0)
         }
