@@ -17,7 +17,13 @@ const char *engine_blas_select_core(void) {
 #if defined(__x86_64__) || defined(__i386__)
     if (!gotoblas_dynamic_init || !gotoblas_dynamic_quit) return current;
     if (getenv("OPENBLAS_CORETYPE") != NULL) return current;  // the user decided
-    if (current == NULL || strcmp(current, "Prescott") != 0) return current;
+    // Prescott: 0.3.21's generic fallback on CPUs it does not recognise (slow).
+    // Zen: its AMD set is not bit-reproducible: the same sgemm calls on the same data give
+    // results that differ in the sixth digit from one call to the next (reproduced with
+    // OPENBLAS_CORETYPE=Zen by InferenceNetworkTests.resultsDoNotDependOnTheBatchOrOnEarlierCalls),
+    // which breaks the engine's determinism promise. The Haswell set runs the same AVX2
+    // micro-kernels and repeats its results bit for bit.
+    if (current == NULL || (strcmp(current, "Prescott") != 0 && strcmp(current, "Zen") != 0)) return current;
     __builtin_cpu_init();
     const char *better = NULL;
     // __builtin_cpu_supports also checks that the OS saves the wider registers (XCR0).

@@ -23,8 +23,9 @@ public enum EngineThreads {
 
     /// The OpenBLAS kernel set in use ("SkylakeX", "Haswell", …), nil when unknown.
     /// OpenBLAS 0.3.21 falls back to its slow generic "Prescott" kernels on CPUs it does not
-    /// recognise; the engine then selects the kernels the CPU supports
-    /// (see `engine_blas_select_core`), unless `OPENBLAS_CORETYPE` is set.
+    /// recognise, and its "Zen" set on AMD Zen 3 is not bit-reproducible from call to call;
+    /// in both cases the engine selects the kernels the CPU supports ("SkylakeX" or
+    /// "Haswell", see `engine_blas_select_core`), unless `OPENBLAS_CORETYPE` is set.
     public static var blasCore: String? { state.blasCore }
 
     /// Makes sure the one-time BLAS set-up has run; free after the first call.
