@@ -21,8 +21,8 @@ const char *engine_blas_select_core(void) {
     // Zen: its AMD set is not bit-reproducible: the same sgemm calls on the same data give
     // results that differ in the sixth digit from one call to the next (reproduced with
     // OPENBLAS_CORETYPE=Zen by InferenceNetworkTests.resultsDoNotDependOnTheBatchOrOnEarlierCalls),
-    // which breaks the engine's determinism promise. The Haswell set runs the same AVX2
-    // micro-kernels and repeats its results bit for bit.
+    // which breaks the engine's determinism promise. With OPENBLAS_CORETYPE=Haswell the
+    // same test repeats its results bit for bit.
     if (current == NULL || (strcmp(current, "Prescott") != 0 && strcmp(current, "Zen") != 0)) return current;
     __builtin_cpu_init();
     const char *better = NULL;
