@@ -5,6 +5,9 @@
 //                                         [--batches 1,8,32] [--train-steps N] [--no-train] [--no-winograd-compare]
 //   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N]
 //     per-convolution times at batch 8 for each ConvolutionAlgorithm, runs interleaved
+//   swift run -c release engine-benchmark --tsv [--models …] [--threads …] [--batches …] [--input-size N]
+//     inference only, one line per setting: engine, model@size, threads, batch, median ms
+//     (read by Benchmarks/Compare/run.sh beside ONNX Runtime and OpenVINO)
 //
 // FLOPs are 2 × multiply-adds of convolutions and Dense layers (ArchitectureSpec.flopsPerImage).
 // Every figure is the median of `reps` timed runs after one untimed warm-up.
@@ -20,6 +23,7 @@ struct Options {
     var train = true
     var winogradCompare = true
     var layers = false
+    var tsv = false
     var batches = [1, 8, 32]
     /// Input side and channels for the inference table (default: 32 for the CIFAR ResNets,
     /// else 224; 3 channels), e.g. `--input-size 28 --channels 1` for the default model.
@@ -41,6 +45,7 @@ struct Options {
             case "--no-train": train = false
             case "--no-winograd-compare": winogradCompare = false
             case "--layers": layers = true
+            case "--tsv": tsv = true
             case "--input-size": inputSize = try Self.positive(value(argument), argument)
             case "--channels": channels = try Self.positive(value(argument), argument)
             case "--batches": batches = try value(argument).split(separator: ",").map { try Self.positive(String($0), argument) }
@@ -151,9 +156,27 @@ func layerComparison(_ options: Options) throws {
     }
 }
 
+/// Inference medians as tab-separated lines, for the side-by-side comparison script.
+func latencyLines(_ options: Options) throws {
+    for name in options.models {
+        let size = options.inputSize ?? (name == "resnet20" || name == "resnet32" || name == "resnet56" ? 32 : 224)
+        let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: options.channels, classes: 1000)
+        let fast = InferenceNetwork(try buildNetwork(spec, seed: 1))
+        for threads in options.threads {
+            EngineThreads.set(threads)
+            for batch in options.batches {
+                let input = randomTensor(spec.inputShape(batchSize: batch), seed: UInt64(batch))
+                let time = measure(reps: options.reps) { _ = fast.logits(input) }
+                print("ours\t\(name)@\(size)\t\(threads)\t\(batch)\t\(format(time.wall * 1000, 3))")
+            }
+        }
+    }
+}
+
 func run() throws {
     let options = try Options(CommandLine.arguments)
     if options.layers { return try layerComparison(options) }
+    if options.tsv { return try latencyLines(options) }
     let cores = ProcessInfo.processInfo.activeProcessorCount
     print("engine-benchmark  \(Date())  \(cores) cores  reps \(options.reps) (medians)")
     print("")

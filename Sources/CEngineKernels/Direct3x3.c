@@ -54,14 +54,9 @@
 static int detected_level(void) {
     const char *cap = getenv("ENGINE_DIRECT_KERNELS");
     if (cap != NULL && strcmp(cap, "0") == 0) return 0;
-    __builtin_cpu_init();
-    if (cap != NULL && strcmp(cap, "avx2") == 0)
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-        return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-    return 0;
+    int level = engine_cpu_vector_level();
+    if (cap != NULL && strcmp(cap, "avx2") == 0 && level > 1) return 1;
+    return level;
 }
 #else
 static int detected_level(void) { return 0; }

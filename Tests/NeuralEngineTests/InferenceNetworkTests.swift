@@ -33,56 +33,85 @@ import Testing
         ArchitectureTestSupport.randomizeBatchNorms(network, seed: 5)
         let fast = InferenceNetwork(network)
         let batch = ArchitectureTestSupport.randomTensor(spec.inputShape(batchSize: 5), seed: 6)
-        let all = fast.logits(batch)
-        // One image at a time, after a bigger batch (the buffers are reused, not shrunk).
-        let imageSize = 3 * 12 * 12
-        for n in 0..<5 {
-            let one = Tensor(shape: [1, 3, 12, 12], scalars: Array(batch.scalars[n * imageSize..<(n + 1) * imageSize]))
-            let logits = fast.logits(one)
-            let row = Tensor(shape: [1, 4], scalars: Array(all.scalars[n * 4..<(n + 1) * 4]))
-            // Different GEMM widths sum in different orders: equal to float rounding, not bitwise.
-            #expect(ArchitectureTestSupport.maxAbsDifference(logits, row) <= 1e-4 * max(1, ArchitectureTestSupport.maxAbs(row)))
+        // Compares the bits of two runs: no other test may change the thread count between them.
+        EngineThreadsLock.hold {
+            let all = fast.logits(batch)
+            // One image at a time, after a bigger batch (the buffers are reused, not shrunk).
+            let imageSize = 3 * 12 * 12
+            for n in 0..<5 {
+                let one = Tensor(shape: [1, 3, 12, 12], scalars: Array(batch.scalars[n * imageSize..<(n + 1) * imageSize]))
+                let logits = fast.logits(one)
+                let row = Tensor(shape: [1, 4], scalars: Array(all.scalars[n * 4..<(n + 1) * 4]))
+                // Different GEMM widths sum in different orders: equal to float rounding, not bitwise.
+                #expect(ArchitectureTestSupport.maxAbsDifference(logits, row) <= 1e-4 * max(1, ArchitectureTestSupport.maxAbs(row)))
+            }
+            #expect(fast.logits(batch) == all)
         }
-        #expect(fast.logits(batch) == all)
     }
 
-    /// Each Winograd variant against im2col + GEMM on one convolution, with partial tiles at
-    /// the edges (sizes not multiples of 2 or 4), a residual, bias and ReLU, and wide channel
-    /// sums (C = 64) where transform rounding accumulates.
-    @Test(arguments: [ConvolutionAlgorithm.winograd2x2, .winograd4x4])
-    func winogradMatchesDirectConvolutionOnOddSizes(algorithm: ConvolutionAlgorithm) throws {
-        for (height, width, c) in [(7, 7, 5), (9, 5, 5), (1, 1, 5), (2, 3, 5), (13, 11, 64), (8, 8, 64)] {
-            var generator = SeededGenerator(seed: UInt64(height * 100 + width * 10 + c))
-            let k = 7, n = 2
-            // He-scaled weights and unit inputs: outputs of order 1, as in a trained network.
-            let std = (2 / Float(c * 9)).squareRoot()
-            let weight = (0..<k * c * 9).map { _ in generator.nextNormal() * std }
-            let bias = (0..<k).map { _ in generator.nextNormal() }
-            let input = (0..<c * n * height * width).map { _ in generator.nextNormal() }
-            let residual = (0..<k * n * height * width).map { _ in generator.nextNormal() }
-            func run(_ algorithm: ConvolutionAlgorithm) -> [Float] {
-                let conv = FusedConvolution(inChannels: c, outChannels: k, kernelSize: 3, stride: 1, padding: 1,
-                                            weight: weight, bias: bias, scale: nil, shift: nil, relu: true,
-                                            algorithm: algorithm)
-                #expect((conv.winograd != nil) == (algorithm != .im2col))
-                var output = [Float](repeating: .nan, count: k * n * height * width)
-                var workspace = [Float](repeating: 0, count: max(1, conv.workspaceSize(batch: n, height: height, width: width)))
-                input.withUnsafeBufferPointer { x in
-                    residual.withUnsafeBufferPointer { r in
-                        output.withUnsafeMutableBufferPointer { y in
-                            workspace.withUnsafeMutableBufferPointer { w in
-                                conv.run(input: x.baseAddress!, output: y.baseAddress!, residual: r.baseAddress!,
-                                         batch: n, height: height, width: width, workspace: w.baseAddress!)
-                            }
-                        }
+    /// The Winograd kernel sets this CPU runs (2 AVX-512, 1 AVX2 + FMA, 0 portable): each is tested.
+    static let winogradLevels = Array(0...WinogradConvolution.bestLevel)
+
+    /// One 3×3 convolution with bias, a residual and ReLU, run by `algorithm` on kernel set `level`.
+    static func convolve(_ algorithm: ConvolutionAlgorithm, level: Int32 = WinogradConvolution.bestLevel,
+                         height: Int, width: Int, c: Int, k: Int, n: Int) -> [Float] {
+        var generator = SeededGenerator(seed: UInt64(height * 100 + width * 10 + c))
+        // He-scaled weights and unit inputs: outputs of order 1, as in a trained network.
+        let std = (2 / Float(c * 9)).squareRoot()
+        let weight = (0..<k * c * 9).map { _ in generator.nextNormal() * std }
+        let bias = (0..<k).map { _ in generator.nextNormal() }
+        let input = (0..<c * n * height * width).map { _ in generator.nextNormal() }
+        let residual = (0..<k * n * height * width).map { _ in generator.nextNormal() }
+        let conv = FusedConvolution(inChannels: c, outChannels: k, kernelSize: 3, stride: 1, padding: 1,
+                                    weight: weight, bias: bias, scale: nil, shift: nil, relu: true,
+                                    algorithm: algorithm, winogradLevel: level)
+        #expect((conv.winograd != nil) == (algorithm != .im2col))
+        var output = [Float](repeating: .nan, count: k * n * height * width)
+        var workspace = [Float](repeating: 0, count: max(1, conv.workspaceSize(batch: n, height: height, width: width)))
+        input.withUnsafeBufferPointer { x in
+            residual.withUnsafeBufferPointer { r in
+                output.withUnsafeMutableBufferPointer { y in
+                    workspace.withUnsafeMutableBufferPointer { w in
+                        conv.run(input: x.baseAddress!, output: y.baseAddress!, residual: r.baseAddress!,
+                                 batch: n, height: height, width: width, workspace: w.baseAddress!,
+                                 workspaceCount: w.count)
                     }
                 }
-                return output
             }
-            let direct = run(.im2col), fast = run(algorithm)
+        }
+        return output
+    }
+
+    /// Each Winograd variant on each kernel set against im2col + GEMM on one convolution,
+    /// with partial tiles at the edges (sizes not multiples of 2 or 4), partial blocks of
+    /// tiles and of output channels (k = 7), a residual, bias and ReLU, and wide channel
+    /// sums (C = 64) where transform rounding accumulates.
+    @Test(arguments: [ConvolutionAlgorithm.winograd2x2, .winograd4x4], winogradLevels)
+    func winogradMatchesDirectConvolutionOnOddSizes(algorithm: ConvolutionAlgorithm, level: Int32) throws {
+        for (height, width, c) in [(7, 7, 5), (9, 5, 5), (1, 1, 5), (2, 3, 5), (13, 11, 64), (8, 8, 64), (30, 29, 3)] {
+            let direct = Self.convolve(.im2col, height: height, width: width, c: c, k: 7, n: 2)
+            let fast = Self.convolve(algorithm, level: level, height: height, width: width, c: c, k: 7, n: 2)
             #expect(direct.allSatisfy { $0.isFinite })
             let difference = zip(direct, fast).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-            #expect(difference <= 1e-4, "\(algorithm) \(height)×\(width)×\(c): \(difference)")
+            #expect(difference <= 1e-4, "\(algorithm) level \(level) \(height)×\(width)×\(c): \(difference)")
+        }
+    }
+
+    /// The Winograd kernels sum every output over input channels in one order, whichever
+    /// thread, block of tiles or lane computes it: 1, 2 and 3 threads give the same bits,
+    /// whether the work is split by tiles (many tiles) or by output channels (few tiles).
+    @Test(arguments: winogradLevels)
+    func winogradBitsDoNotDependOnTheThreadSplit(level: Int32) {
+        EngineThreadsLock.hold {
+            for (height, width, n) in [(40, 36, 3), (7, 7, 1)] {
+                EngineThreads.set(1)
+                let serial = Self.convolve(.winograd4x4, level: level, height: height, width: width, c: 16, k: 40, n: n)
+                for threads in [2, 3] {
+                    EngineThreads.set(threads)
+                    let split = Self.convolve(.winograd4x4, level: level, height: height, width: width, c: 16, k: 40, n: n)
+                    #expect(split == serial, "level \(level), \(threads) threads, \(height)×\(width)×\(n)")
+                }
+            }
         }
     }
 

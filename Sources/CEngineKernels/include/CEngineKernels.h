@@ -95,4 +95,33 @@ void engine_direct3x3_weight_gradient(int level, const float *paddedInput, const
 /// Floats of scratch `engine_direct3x3_weight_gradient` needs for C input channels.
 long engine_direct3x3_weight_gradient_scratch_count(int level, long C);
 
+/// The best vector instruction set this CPU (and its OS) supports: 2 AVX-512 (F, VL, BW,
+/// DQ), 1 AVX2 + FMA, 0 neither. The "levels" the kernels below take.
+int engine_cpu_vector_level(void);
+
+/// Winograd F(m×m, 3×3) inference convolution, m = `tile` (2 or 4), 3×3 stride 1 padding 1,
+/// CNHW layout (Winograd.c). `level` picks the kernel set: 2 AVX-512, 1 AVX2 + FMA,
+/// 0 portable; at most `engine_cpu_vector_level()`.
+///
+/// Output channels of each weight panel, and tiles per block (the unit of work).
+long engine_winograd_panel_rows(int level);
+long engine_winograd_block_tiles(int level);
+/// Weight panels for K output channels: ⌈K / panel rows⌉.
+long engine_winograd_panels(int level, long K);
+/// Scalars of the packed weights, and the packing of U (α², K, C), the transformed
+/// filters G g Gᵀ of every (k, c), position-major.
+long engine_winograd_packed_count(int level, long tile, long K, long C);
+void engine_winograd_pack(int level, long tile, const float *transformed, long K, long C, float *packed);
+/// Scalars of scratch one call with `panels` weight panels needs (any alignment).
+long engine_winograd_scratch_count(int level, long tile, long C, long panels);
+/// output (K, N, H, W) = the convolution of input (C, N, H, W) + bias (K) [+ residual
+/// (K, N, H, W)] [then ReLU], for the tiles firstTile … firstTile + tiles − 1 (numbered
+/// image by image, row by row, ⌈H/m⌉·⌈W/m⌉ per image) and the output channels of weight
+/// panels firstPanel … firstPanel + panels − 1; the rest of `output` is not touched.
+/// Returns −1 (and does nothing) for a level the CPU lacks or a tile other than 2 or 4.
+int engine_winograd_forward(int level, long tile, const float *input, long C, long N, long H, long W,
+                            const float *packed, long K, const float *bias, const float *residual, int relu,
+                            float *output, long firstTile, long tiles, long firstPanel, long panels,
+                            float *scratch);
+
 #endif

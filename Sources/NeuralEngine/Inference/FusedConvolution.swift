@@ -32,9 +32,10 @@ final class FusedConvolution {
     static let columnBudget = 1 << 18
 
     /// `scale`/`shift` are the folded BatchNorm: y = scale·conv(x) + shift, per output channel.
+    /// `winogradLevel` is the Winograd kernel set (tests run each the CPU has).
     init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int,
          weight: [Float], bias: [Float]?, scale: [Float]?, shift: [Float]?, relu: Bool,
-         algorithm: ConvolutionAlgorithm) {
+         algorithm: ConvolutionAlgorithm, winogradLevel: Int32 = WinogradConvolution.bestLevel) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
@@ -54,7 +55,8 @@ final class FusedConvolution {
         self.bias = foldedBias
         let tile = algorithm.winogradTile(inChannels: inChannels, outChannels: outChannels)
         winograd = tile > 0 && kernelSize == 3 && stride == 1 && padding == 1
-            ? WinogradConvolution(weight: folded, inChannels: inChannels, outChannels: outChannels, tile: tile)
+            ? WinogradConvolution(weight: folded, inChannels: inChannels, outChannels: outChannels, tile: tile,
+                                  level: winogradLevel)
             : nil
     }
 
@@ -72,45 +74,92 @@ final class FusedConvolution {
         return max(min(total, q), min(total, Self.columnBudget / rows))
     }
 
-    /// Scratch needed by `run` for this batch, in scalars.
+    /// Scratch needed by `run` for this batch, in scalars: one column slice per thread.
     func workspaceSize(batch: Int, height: Int, width: Int) -> Int {
         if let winograd { return winograd.workspaceSize(batch: batch, height: height, width: width) }
-        if isPointwise { return 0 }
-        return inChannels * kernelSize * kernelSize * columnsPerSlice(batch: batch, height: height, width: width)
+        return columnScratch(batch: batch, height: height, width: width) * max(1, EngineThreads.count)
     }
 
+    private func columnScratch(batch: Int, height: Int, width: Int) -> Int {
+        isPointwise ? 0 : inChannels * kernelSize * kernelSize * columnsPerSlice(batch: batch, height: height, width: width)
+    }
+
+    /// Fewest output columns per thread worth a pipeline of its own: below this (a lone
+    /// image's deep layers, 7×7 or 14×14 outputs), the threads share each GEMM by output
+    /// channels instead, so that each reads only its share of the weights.
+    static let minimumColumnsPerThread = 256
+
+    /// `workspace` holds `workspaceCount` scalars, at least `workspaceSize` for this batch.
+    ///
+    /// OpenBLAS runs on one thread here, inside the engine's own tasks: its pool would
+    /// otherwise spin on the second core after each call, beside the engine's threads.
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-             batch: Int, height: Int, width: Int, workspace: UnsafeMutablePointer<Float>) {
+             batch: Int, height: Int, width: Int, workspace: UnsafeMutablePointer<Float>, workspaceCount: Int) {
         if let winograd {
             winograd.run(input: input, output: output, residual: residual, bias: bias, relu: relu,
-                         batch: batch, height: height, width: width, workspace: workspace)
+                         batch: batch, height: height, width: width, workspace: workspace,
+                         workspaceCount: workspaceCount)
             return
         }
         let (p, q) = outputSize(height, width)
         let total = batch * p * q
+        let scratch = columnScratch(batch: batch, height: height, width: width)
+        let threads = max(1, min(EngineThreads.count, scratch == 0 ? Int.max : workspaceCount / scratch))
+        let job = ColumnJob(input: input, output: output, residual: residual,
+                            batch: batch, height: height, width: width, total: total)
+        EngineThreads.withSerialBLAS {
+            if threads > 1 && total >= threads * Self.minimumColumnsPerThread {
+                parallelTasks(threads) { task in
+                    let columns = (total * task / threads)..<(total * (task + 1) / threads)
+                    runColumns(columns, job, scratch: workspace + task * scratch, threads: 1)
+                }
+            } else {
+                runColumns(0..<total, job, scratch: workspace, threads: threads)
+            }
+        }
+    }
+
+    private struct ColumnJob {
+        let input: UnsafePointer<Float>
+        let output: UnsafeMutablePointer<Float>
+        let residual: UnsafePointer<Float>?
+        let batch: Int, height: Int, width: Int, total: Int
+    }
+
+    /// Output columns `columns` of (N·P·Q), a slice at a time: im2col, the GEMM and the
+    /// bias/ReLU pass; with `threads` > 1 each slice's work is shared by output channels.
+    private func runColumns(_ columns: Range<Int>, _ job: ColumnJob, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let (p, q) = outputSize(job.height, job.width)
         let rows = inChannels * kernelSize * kernelSize
-        let slice = isPointwise ? total : columnsPerSlice(batch: batch, height: height, width: width)
+        let slice = isPointwise ? columns.count : columnsPerSlice(batch: job.batch, height: job.height, width: job.width)
         weight.withUnsafeBufferPointer { w in
-            var start = 0
-            while start < total {
-                let count = min(slice, total - start)
-                let columns: UnsafePointer<Float>
+            var start = columns.lowerBound
+            while start < columns.upperBound {
+                let count = min(slice, columns.upperBound - start)
+                let matrix: UnsafePointer<Float>
                 let ldb: Int
                 if isPointwise {
-                    columns = input + start
-                    ldb = total
+                    matrix = job.input + start
+                    ldb = job.total
                 } else {
-                    im2col(input: input, batch: batch, height: height, width: width,
-                           outHeight: p, outWidth: q, start: start, count: count, columns: workspace)
-                    columns = UnsafePointer(workspace)
+                    im2col(input: job.input, batch: job.batch, height: job.height, width: job.width,
+                           outHeight: p, outWidth: q, start: start, count: count, columns: scratch,
+                           parallel: threads > 1)
+                    matrix = UnsafePointer(scratch)
                     ldb = count
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                            Int32(outChannels), Int32(count), Int32(rows),
-                            1, w.baseAddress, Int32(rows), columns, Int32(ldb),
-                            0, output + start, Int32(total))
-                InferenceKernels.biasActivation(output + start, rowStride: total, rows: outChannels, count: count,
-                                                bias: bias, residual: residual.map { $0 + start }, relu: relu)
+                // With several threads, each takes a share of the output channels (rows of W).
+                parallelTasks(threads) { task in
+                    let k0 = outChannels * task / threads, k1 = outChannels * (task + 1) / threads
+                    guard k1 > k0 else { return }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                Int32(k1 - k0), Int32(count), Int32(rows),
+                                1, w.baseAddress! + k0 * rows, Int32(rows), matrix, Int32(ldb),
+                                0, job.output + start + k0 * job.total, Int32(job.total))
+                    InferenceKernels.biasActivationRows(job.output + start, rowStride: job.total, rows: k0..<k1,
+                                                        count: count, bias: bias,
+                                                        residual: job.residual.map { $0 + start }, relu: relu)
+                }
                 start += count
             }
         }
@@ -120,11 +169,12 @@ final class FusedConvolution {
     /// from a CNHW input; rows split across threads.
     private func im2col(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
                         outHeight: Int, outWidth: Int, start: Int, count: Int,
-                        columns: UnsafeMutablePointer<Float>) {
+                        columns: UnsafeMutablePointer<Float>, parallel: Bool) {
         let k = kernelSize, s = stride, pad = padding
         let plane = outHeight * outWidth
         let rows = inChannels * k * k
-        parallelFor(rows, minimumChunk: max(1, 16_384 / max(1, count))) { range in
+        let minimumChunk = parallel ? max(1, 16_384 / max(1, count)) : rows
+        parallelFor(rows, minimumChunk: minimumChunk) { range in
             for row in range {
                 let c = row / (k * k), kr = (row / k) % k, ks = row % k
                 let destination = columns + row * count

@@ -6,27 +6,25 @@ import CEngineKernels
 /// pooling works plane by plane and a convolution's GEMM output needs no reshuffling.
 /// Vectors (after global pooling or flattening) are (N, F) row-major.
 enum InferenceKernels {
-    /// rows × count block with row stride `rowStride`: x = relu?(x + bias[row] + residual).
-    static func biasActivation(_ x: UnsafeMutablePointer<Float>, rowStride: Int, rows: Int, count: Int,
-                               bias: [Float], residual: UnsafePointer<Float>?, relu: Bool) {
-        bias.withUnsafeBufferPointer { biasBuffer in
-            let bias = biasBuffer.baseAddress!
-            parallelFor(rows, minimumChunk: max(1, 16_384 / max(1, count))) { range in
-                for row in range {
-                    let line = x + row * rowStride
-                    let b = bias[row]
-                    if let residual {
-                        let add = residual + row * rowStride
-                        if relu {
-                            for i in 0..<count { line[i] = max(line[i] + b + add[i], 0) }
-                        } else {
-                            for i in 0..<count { line[i] += b + add[i] }
-                        }
-                    } else if relu {
-                        for i in 0..<count { line[i] = max(line[i] + b, 0) }
+    /// Rows `rows` of a block with row stride `rowStride`, `count` wide:
+    /// x = relu?(x + bias[row] + residual), on the calling thread.
+    static func biasActivationRows(_ x: UnsafeMutablePointer<Float>, rowStride: Int, rows: Range<Int>, count: Int,
+                                   bias: [Float], residual: UnsafePointer<Float>?, relu: Bool) {
+        bias.withUnsafeBufferPointer { bias in
+            for row in rows {
+                let line = x + row * rowStride
+                let b = bias[row]
+                if let residual {
+                    let add = residual + row * rowStride
+                    if relu {
+                        for i in 0..<count { line[i] = max(line[i] + b + add[i], 0) }
                     } else {
-                        for i in 0..<count { line[i] += b }
+                        for i in 0..<count { line[i] += b + add[i] }
                     }
+                } else if relu {
+                    for i in 0..<count { line[i] = max(line[i] + b, 0) }
+                } else {
+                    for i in 0..<count { line[i] += b }
                 }
             }
         }

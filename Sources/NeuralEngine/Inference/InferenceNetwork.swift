@@ -120,7 +120,7 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
         switch step {
         case .convolution(let conv, let input, let output, let residual, let height, let width):
             conv.run(input: buffers[input], output: buffers[output], residual: residual.map { UnsafePointer(buffers[$0]) },
-                     batch: n, height: height, width: width, workspace: workspace!)
+                     batch: n, height: height, width: width, workspace: workspace!, workspaceCount: workspaceCapacity)
         case .pool(let input, let output, let channels, let height, let width, let kernel, let stride, let padding, let max):
             InferenceKernels.pool(buffers[input], buffers[output], planes: channels * n, height: height, width: width,
                                   kernel: kernel, stride: stride, padding: padding, max: max)

@@ -1,4 +1,4 @@
-import CBLAS
+import CEngineKernels
 
 /// 3×3 stride-1 padding-1 convolution by Winograd's minimal filtering F(m×m, 3×3), m = 2
 /// or 4 (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural Networks"): an m×m
@@ -7,31 +7,35 @@ import CBLAS
 ///
 ///   input (C, N, H, W) → output (K, N, H, W), weight given as (K, C·3·3), folded.
 ///
-/// Per tile of α×α inputs d (α = m + 2) and filter g: Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A.
-/// Summed over channels the ⊙ becomes α² independent GEMMs
-///   M_ξ (K, T) = U_ξ (K, C) · V_ξ (C, T),
-/// one per position ξ of the transformed tile, over a slice of T tiles at a time so the
-/// scratch stays bounded. The transforms are in `WinogradTransforms`.
+/// Per tile of α×α inputs d (α = m + 2) and filter g: Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A; summed
+/// over channels the ⊙ becomes α² independent products U_ξ (K, C) · V_ξ (C, tiles). The
+/// filters are transformed here, once, in Double; the rest runs in CEngineKernels'
+/// Winograd.c, fused per block of tiles, on the kernel set `level` picks.
 final class WinogradConvolution {
     let inChannels: Int
     let outChannels: Int
     /// Output tile size m (2 or 4).
     let tile: Int
-    /// U_ξ = (G g Gᵀ)_ξ for every (k, c): α² matrices (K, C), transformed once at load.
-    let transformedWeight: [Float]
-
-    /// Upper bound on the transformed input and product scratch, in scalars (16 MiB).
-    static let budget = 1 << 22
+    /// The kernel set: 2 AVX-512, 1 AVX2 + FMA, 0 portable (`engine_cpu_vector_level`).
+    let level: Int32
+    /// U_ξ = G g Gᵀ for every (k, c), packed into the kernels' weight panels.
+    private let packedWeight: UnsafeMutablePointer<Float>
+    private let panels: Int
 
     var alpha: Int { tile + 2 }
 
-    init(weight: [Float], inChannels: Int, outChannels: Int, tile: Int) {
+    /// The kernel set new convolutions use: the best the CPU has.
+    static let bestLevel = engine_cpu_vector_level()
+
+    init(weight: [Float], inChannels: Int, outChannels: Int, tile: Int, level: Int32 = bestLevel) {
         precondition(tile == 2 || tile == 4, "Winograd: output tile must be 2 or 4")
+        precondition(level >= 0 && level <= Self.bestLevel, "Winograd: kernel level \(level) not supported here")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.tile = tile
+        self.level = level
         let c = inChannels, k = outChannels, a = tile + 2
-        let g = WinogradTransforms.filterMatrix(tile: tile)   // α×3, in Double
+        let g = Self.filterMatrix(tile: tile)   // α×3, in Double
         var u = [Float](repeating: 0, count: a * a * k * c)
         for ko in 0..<k {
             for ci in 0..<c {
@@ -54,42 +58,79 @@ final class WinogradConvolution {
                 }
             }
         }
-        transformedWeight = u
+        panels = engine_winograd_panels(level, k)
+        let count = engine_winograd_packed_count(level, tile, k, c)
+        packedWeight = .allocate(capacity: count)
+        engine_winograd_pack(level, tile, u, k, c, packedWeight)
+    }
+
+    deinit { packedWeight.deallocate() }
+
+    /// G (α×3), row-major, with the interpolation points 0, ±1 (m = 2) and 0, ±1, ±2, ∞ (m = 4).
+    static func filterMatrix(tile: Int) -> [Double] {
+        if tile == 2 {
+            return [1, 0, 0,
+                    0.5, 0.5, 0.5,
+                    0.5, -0.5, 0.5,
+                    0, 0, 1]
+        }
+        let sixth = 1.0 / 6, twelfth = 1.0 / 12, twentyFourth = 1.0 / 24
+        return [0.25, 0, 0,
+                -sixth, -sixth, -sixth,
+                -sixth, sixth, -sixth,
+                twentyFourth, twelfth, sixth,
+                twentyFourth, -twelfth, sixth,
+                0, 0, 1]
     }
 
     func tiles(_ extent: Int) -> Int { (extent + tile - 1) / tile }
 
-    func tilesPerSlice(batch: Int, height: Int, width: Int) -> Int {
-        let total = batch * tiles(height) * tiles(width)
-        return max(1, min(total, Self.budget / (alpha * alpha * (inChannels + outChannels))))
+    /// How `run` shares one call among `threads`: by blocks of tiles when there are enough
+    /// for every thread (each then reads all the weights once), otherwise by weight panels
+    /// (output channels: each thread reads its own share of the weights, which is what
+    /// bounds a batch of one image on the deep layers, where U is up to 37 MB).
+    private func split(batch: Int, height: Int, width: Int, threads: Int) -> (tasks: Int, byTiles: Bool) {
+        let blocks = (batch * tiles(height) * tiles(width) + blockTiles - 1) / blockTiles
+        if threads <= 1 { return (1, true) }
+        if blocks >= 2 * threads { return (threads, true) }
+        return (max(1, min(threads, panels)), false)
     }
 
+    private var blockTiles: Int { engine_winograd_block_tiles(level) }
+
+    private var scratchPerTask: Int { engine_winograd_scratch_count(level, tile, inChannels, panels) }
+
     func workspaceSize(batch: Int, height: Int, width: Int) -> Int {
-        alpha * alpha * (inChannels + outChannels) * tilesPerSlice(batch: batch, height: height, width: width)
+        scratchPerTask * max(1, EngineThreads.count)
     }
 
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-             bias: [Float], relu: Bool, batch: Int, height: Int, width: Int, workspace: UnsafeMutablePointer<Float>) {
-        let geometry = WinogradTransforms.Geometry(tile: tile, batch: batch, height: height, width: width,
-                                                   tilesH: tiles(height), tilesW: tiles(width))
-        let total = batch * geometry.tilesH * geometry.tilesW
-        let slice = tilesPerSlice(batch: batch, height: height, width: width)
-        let c = inChannels, k = outChannels, positions = alpha * alpha
-        let v = workspace, m = workspace + positions * c * slice
-        var start = 0
-        while start < total {
-            let count = min(slice, total - start)
-            WinogradTransforms.transformInput(input, into: v, channels: c, geometry: geometry, start: start, count: count)
-            transformedWeight.withUnsafeBufferPointer { u in
-                for xi in 0..<positions {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(count), Int32(c),
-                                1, u.baseAddress! + xi * k * c, Int32(c), v + xi * c * count, Int32(count),
-                                0, m + xi * k * count, Int32(count))
+             bias: [Float], relu: Bool, batch: Int, height: Int, width: Int,
+             workspace: UnsafeMutablePointer<Float>, workspaceCount: Int) {
+        let total = batch * tiles(height) * tiles(width)
+        let perTask = scratchPerTask
+        let threads = max(1, min(EngineThreads.count, workspaceCount / perTask))
+        let (tasks, byTiles) = split(batch: batch, height: height, width: width, threads: threads)
+        let blocks = (total + blockTiles - 1) / blockTiles
+        let c = inChannels, k = outChannels
+        bias.withUnsafeBufferPointer { bias in
+            parallelTasks(tasks) { task in
+                var firstTile = 0, tileCount = total, firstPanel = 0, panelCount = panels
+                if byTiles {
+                    let first = blocks * task / tasks, last = blocks * (task + 1) / tasks
+                    firstTile = first * blockTiles
+                    tileCount = min(total, last * blockTiles) - firstTile
+                } else {
+                    firstPanel = panels * task / tasks
+                    panelCount = panels * (task + 1) / tasks - firstPanel
                 }
+                guard tileCount > 0, panelCount > 0 else { return }
+                let status = engine_winograd_forward(level, tile, input, c, batch, height, width, packedWeight, k,
+                                                     bias.baseAddress!, residual, relu ? 1 : 0, output,
+                                                     firstTile, tileCount, firstPanel, panelCount,
+                                                     workspace + task * perTask)
+                precondition(status == 0, "Winograd: kernel refused level \(level), tile \(tile)")
             }
-            WinogradTransforms.transformOutput(m, into: output, residual: residual, bias: bias, relu: relu,
-                                               channels: k, geometry: geometry, start: start, count: count)
-            start += count
         }
     }
 }
