@@ -3,11 +3,13 @@
 //
 //   swift run -c release engine-benchmark [--reps N] [--models a,b] [--threads 1,2]
 //                                         [--batches 1,8,32] [--train-steps N] [--no-train] [--no-winograd-compare]
-//   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N]
-//     per-convolution times at batch 8 for each ConvolutionAlgorithm, runs interleaved
+//   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N] [--layer-batch 8]
+//     per-convolution times (batch 8 unless given) for each ConvolutionAlgorithm, runs interleaved
 //   swift run -c release engine-benchmark --tsv [--models …] [--threads …] [--batches …] [--input-size N]
 //     inference only, one line per setting: engine, model@size, threads, batch, median ms
 //     (read by Benchmarks/Compare/run.sh beside ONNX Runtime and OpenVINO)
+//   --no-calibrate: keep the automatic paths instead of timing each convolution's
+//     candidates at each thread count and batch first (InferenceNetwork.calibrate)
 //
 // FLOPs are 2 × multiply-adds of convolutions and Dense layers (ArchitectureSpec.flopsPerImage).
 // Every figure is the median of `reps` timed runs after one untimed warm-up.
@@ -24,6 +26,10 @@ struct Options {
     var winogradCompare = true
     var layers = false
     var tsv = false
+    /// Calibrate each network's convolution paths for the batches measured (as the server does).
+    var calibrate = true
+    /// Batch of the per-step comparison (`--layers`).
+    var layerBatch = 8
     var batches = [1, 8, 32]
     /// Input side and channels for the inference table (default: 32 for the CIFAR ResNets,
     /// else 224; 3 channels), e.g. `--input-size 28 --channels 1` for the default model.
@@ -46,6 +52,8 @@ struct Options {
             case "--no-winograd-compare": winogradCompare = false
             case "--layers": layers = true
             case "--tsv": tsv = true
+            case "--no-calibrate": calibrate = false
+            case "--layer-batch": layerBatch = try Self.positive(value(argument), argument)
             case "--input-size": inputSize = try Self.positive(value(argument), argument)
             case "--channels": channels = try Self.positive(value(argument), argument)
             case "--batches": batches = try value(argument).split(separator: ",").map { try Self.positive(String($0), argument) }
@@ -118,7 +126,7 @@ func sgemmGFLOPS(m: Int, n: Int, k: Int, reps: Int) -> (wall: Double, cpu: Doubl
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
-/// Per-step medians at batch 8 for each convolution algorithm, runs interleaved so that
+/// Per-step medians at one batch size for each convolution algorithm, runs interleaved so that
 /// load from other processes hits all alike.
 func layerComparison(_ options: Options) throws {
     let algorithms: [ConvolutionAlgorithm] = [.im2col, .winograd2x2, .winograd4x4, .automatic]
@@ -128,16 +136,17 @@ func layerComparison(_ options: Options) throws {
         let spec = try ArchitectureSpec.preset(name, inputSize: size, channels: 3, classes: 1000)
         let network = try buildNetwork(spec, seed: 1)
         let networks = algorithms.map { InferenceNetwork(network, algorithm: $0) }
-        let input = randomTensor(spec.inputShape(batchSize: 8), seed: 8)
+        let input = randomTensor(spec.inputShape(batchSize: options.layerBatch), seed: 8)
         for threads in options.threads {
             EngineThreads.set(threads)
+            if options.calibrate { networks.forEach { $0.calibrate(batchSizes: [options.layerBatch]) } }
             for fast in networks { _ = fast.profile(input) }
             var runs = [[[InferenceStepTiming]]](repeating: [], count: networks.count)
             for _ in 0..<options.reps {
                 for (index, fast) in networks.enumerated() { runs[index].append(fast.profile(input)) }
             }
             print("")
-            print("\(name)@\(size), batch 8, \(threads) thread(s): per-step medians of \(options.reps), ms")
+            print("\(name)@\(size), batch \(options.layerBatch), \(threads) thread(s): per-step medians of \(options.reps), ms")
             print("")
             print("| step | " + algorithms.map(\.rawValue).joined(separator: " | ") + " | im2col GFLOP/s |")
             print("| --- |" + String(repeating: " ---: |", count: algorithms.count + 1))
@@ -164,6 +173,12 @@ func latencyLines(_ options: Options) throws {
         let fast = InferenceNetwork(try buildNetwork(spec, seed: 1))
         for threads in options.threads {
             EngineThreads.set(threads)
+            if options.calibrate {
+                for choice in fast.calibrate(batchSizes: options.batches) {
+                    print("# \(name)@\(size) \(threads) thread(s), batch \(choice.batch): \(choice.step) → \(choice.path) "
+                          + choice.milliseconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) ms" }.joined(separator: ", "))
+                }
+            }
             for batch in options.batches {
                 let input = randomTensor(spec.inputShape(batchSize: batch), seed: UInt64(batch))
                 let time = measure(reps: options.reps) { _ = fast.logits(input) }
@@ -207,6 +222,7 @@ func run() throws {
         let direct = options.winogradCompare ? InferenceNetwork(network, algorithm: .im2col) : nil
         for threads in options.threads {
             EngineThreads.set(threads)
+            if options.calibrate { fast.calibrate(batchSizes: options.batches) }
             // Measured again next to the model: the machine is shared and its load drifts.
             let sgemm = sgemmGFLOPS(m: 256, n: 6272, k: 2304, reps: options.reps)
             for batch in options.batches {

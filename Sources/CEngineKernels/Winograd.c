@@ -74,6 +74,14 @@ long engine_winograd_block_tiles(int level) {
     }
 }
 
+long engine_winograd_vector_lanes(int level) {
+    switch (level) {
+    case 2: return 16;
+    case 1: return 8;
+    default: return 4;
+    }
+}
+
 long engine_winograd_panels(int level, long K) {
     const long mr = engine_winograd_panel_rows(level);
     return (K + mr - 1) / mr;

@@ -65,7 +65,7 @@ import Testing
         let conv = FusedConvolution(inChannels: c, outChannels: k, kernelSize: 3, stride: 1, padding: 1,
                                     weight: weight, bias: bias, scale: nil, shift: nil, relu: true,
                                     algorithm: algorithm, winogradLevel: level)
-        #expect((conv.winograd != nil) == (algorithm != .im2col))
+        #expect((conv.tile(forBatch: n) != 0) == (algorithm != .im2col))
         var output = [Float](repeating: .nan, count: k * n * height * width)
         var workspace = [Float](repeating: 0, count: max(1, conv.workspaceSize(batch: n, height: height, width: width)))
         input.withUnsafeBufferPointer { x in
@@ -113,6 +113,51 @@ import Testing
                 }
             }
         }
+    }
+
+    /// A calibration times each 3×3 stride-1 convolution's paths per batch size and keeps
+    /// the fastest; the logits stay those of the graph, for calibrated batch sizes and
+    /// for those in between (which use the smaller calibrated size's choices).
+    @Test func calibrationChoosesAPathPerConvolutionAndBatchAndKeepsTheLogits() throws {
+        let spec = try ArchitectureSpec.preset("resnet20", inputSize: 16, channels: 3, classes: 5)
+        let network = try buildNetwork(spec, seed: 12, zeroInitResidualGamma: false)
+        ArchitectureTestSupport.randomizeBatchNorms(network, seed: 13)
+        let fast = InferenceNetwork(network)
+        #expect(fast.convolutionPlan.isEmpty)
+        let choices = fast.calibrate(batchSizes: [4, 1, 4], repetitions: 1)
+        // resnet20: 19 convolutions of 3×3 stride 1, two of them strided; 17 candidates per batch size.
+        #expect(choices.count == 2 * 17)
+        #expect(Set(choices.map(\.batch)) == [1, 4])
+        for choice in choices {
+            #expect(["im2col", "winograd-2x2", "winograd-4x4"].contains(choice.path))
+            #expect(Set(choice.milliseconds.keys) == ["im2col", "winograd-2x2", "winograd-4x4"])
+            #expect(choice.milliseconds[choice.path] == choice.milliseconds.values.min())
+        }
+        #expect(fast.convolutionPlan == choices)
+        for batch in [1, 2, 4, 7] {
+            let input = ArchitectureTestSupport.randomTensor(spec.inputShape(batchSize: batch), seed: UInt64(20 + batch))
+            let expected = network.forward(input, training: false)
+            let difference = ArchitectureTestSupport.maxAbsDifference(fast.logits(input), expected)
+            #expect(difference <= 1e-4 * max(1, ArchitectureTestSupport.maxAbs(expected)), "batch \(batch): \(difference)")
+        }
+        // An explicit algorithm is kept as asked.
+        #expect(InferenceNetwork(network, algorithm: .im2col).calibrate(batchSizes: [1]).isEmpty)
+    }
+
+    @Test func measuredChoicesApplyFromTheirBatchSizeOn() {
+        let conv = FusedConvolution(inChannels: 8, outChannels: 8, kernelSize: 3, stride: 1, padding: 1,
+                                    weight: [Float](repeating: 0.1, count: 8 * 8 * 9), bias: nil, scale: nil, shift: nil,
+                                    relu: false, algorithm: .winograd4x4)
+        #expect(conv.tile(forBatch: 3) == 4)
+        conv.record(tile: 2, forBatch: 1)
+        conv.record(tile: 0, forBatch: 8)
+        #expect([1, 5, 7, 8, 100].map { conv.tile(forBatch: $0) } == [2, 2, 2, 0, 0])
+        conv.record(tile: 4, forBatch: 8)   // measured again: replaces
+        #expect(conv.tile(forBatch: 9) == 4)
+        let strided = FusedConvolution(inChannels: 8, outChannels: 8, kernelSize: 3, stride: 2, padding: 1,
+                                       weight: [Float](repeating: 0.1, count: 8 * 8 * 9), bias: nil, scale: nil,
+                                       shift: nil, relu: false, algorithm: .winograd4x4)
+        #expect(strided.candidateTiles == [0] && strided.tile(forBatch: 1) == 0)
     }
 
     @Test func automaticUsesWinogradOnlyOnWideConvolutions() throws {

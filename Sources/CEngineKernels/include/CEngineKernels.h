@@ -103,9 +103,11 @@ int engine_cpu_vector_level(void);
 /// CNHW layout (Winograd.c). `level` picks the kernel set: 2 AVX-512, 1 AVX2 + FMA,
 /// 0 portable; at most `engine_cpu_vector_level()`.
 ///
-/// Output channels of each weight panel, and tiles per block (the unit of work).
+/// Output channels of each weight panel, tiles per block (the unit of work), and tiles
+/// per vector (one per lane).
 long engine_winograd_panel_rows(int level);
 long engine_winograd_block_tiles(int level);
+long engine_winograd_vector_lanes(int level);
 /// Weight panels for K output channels: ⌈K / panel rows⌉.
 long engine_winograd_panels(int level, long K);
 /// Scalars of the packed weights, and the packing of U (α², K, C), the transformed
@@ -123,5 +125,14 @@ int engine_winograd_forward(int level, long tile, const float *input, long C, lo
                             const float *packed, long K, const float *bias, const float *residual, int relu,
                             float *output, long firstTile, long tiles, long firstPanel, long panels,
                             float *scratch);
+
+/// One task of a parallel step: `function(context, task)` for task in 0 ..< tasks.
+typedef void (*engine_task_function)(void *context, long task);
+
+/// Runs `function(context, task)` for every task in 0 ..< tasks on the engine's thread
+/// pool and the calling thread, and returns when all have finished (ThreadPool.c). The
+/// pool's workers spin for a fraction of a millisecond after a step, then sleep. Runs
+/// the tasks inline, one after another, when the pool is busy with another step.
+void engine_parallel_run(long tasks, engine_task_function function, void *context);
 
 #endif

@@ -82,6 +82,15 @@ enum APIPayload {
         let training: TrainingSummary?
         let last_reload: ReloadAttempt?
         let reloads: Reloads
+        let engine: EngineSummary
+    }
+
+    /// How the engine runs the model on this machine.
+    struct EngineSummary: Encodable {
+        /// "AVX-512", "AVX2" or "portable": the kernel set the CPU allows.
+        let kernels: String
+        let threads: Int
+        let convolutions: [ConvolutionChoice]
     }
 
     struct ArchitectureSummary: Encodable {

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralEngine
 
 extension ClassificationService {
     /// `GET /healthz`: the process is up and answering (liveness).
@@ -60,7 +61,9 @@ extension ClassificationService {
                 .init(created_at: $0.createdAt, arguments: $0.arguments, data: $0.dataSummary, metrics: $0.metrics)
             },
             last_reload: attempt,
-            reloads: reloads)
+            reloads: reloads,
+            engine: .init(kernels: EngineKernels.instructionSet, threads: EngineThreads.count,
+                          convolutions: model.convolutionPlan))
         return .json(description)
     }
 

@@ -22,6 +22,14 @@ public protocol ClassifierModel: AnyObject, Sendable {
     /// Raw class scores for a batch: `batch` holds `count` images of `inputCount`
     /// scalars each, back to back; the result is `count × labels.count`.
     func logits(_ batch: [Float], count: Int) -> [Float]
+
+    /// How the engine runs each convolution, as measured when the model loaded (empty
+    /// for models that do not run on the engine).
+    var convolutionPlan: [ConvolutionChoice] { get }
+}
+
+extension ClassifierModel {
+    public var convolutionPlan: [ConvolutionChoice] { [] }
 }
 
 /// Limits applied to an upload before any pixel buffer is allocated.

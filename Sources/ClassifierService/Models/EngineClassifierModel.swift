@@ -28,9 +28,13 @@ public final class EngineClassifierModel: ClassifierModel {
     /// 3. every tensor's name and shape against the architecture (`LoadedModel.apply`);
     /// 4. a warm-up forward pass of `warmUpBatch` images whose outputs must be finite
     ///    (which also sizes the inference buffers, so the first request does not pay for it;
-    ///    twice the batch when the model averages each image with its mirror).
+    ///    twice the batch when the model averages each image with its mirror);
+    /// 5. with `calibrate`, the engine times each convolution's paths at batch 1 and at
+    ///    `warmUpBatch` on this machine and keeps the fastest (`InferenceNetwork.calibrate`;
+    ///    shown in `/v1/model`).
     /// Any failure throws an error naming the file and the problem.
-    public static func load(from url: URL, warmUpBatch: Int = 1) throws -> (model: any ClassifierModel, version: String) {
+    public static func load(from url: URL, warmUpBatch: Int = 1,
+                            calibrate: Bool = true) throws -> (model: any ClassifierModel, version: String) {
         let loaded = try ModelFile.load(from: url)
         let metadata = loaded.metadata
         let spec = metadata.architecture
@@ -72,9 +76,12 @@ public final class EngineClassifierModel: ClassifierModel {
         guard logits.shape == [passes * max(1, warmUpBatch), spec.classCount], logits.isFinite else {
             throw ModelLoadError(path: path, problem: "warm-up forward pass gave non-finite or misshapen outputs \(logits.shape)")
         }
+        if calibrate { inference.calibrate(batchSizes: [passes, passes * max(1, warmUpBatch)]) }
         let model = EngineClassifierModel(metadata: metadata, network: inference, preprocessor: preprocessor)
         return (model, loaded.version)
     }
+
+    public var convolutionPlan: [ConvolutionChoice] { network.convolutionPlan }
 
     public func preprocess(_ bytes: [UInt8], limits: ImageLimits) throws -> [Float] {
         let decoder = ImageDecoder(options: preprocessor.decodeOptions(

@@ -23,8 +23,16 @@ final class FusedConvolution {
     let weight: [Float]
     /// Folded bias, (K).
     let bias: [Float]
-    /// Winograd F(m×m, 3×3) form of the weights, when this convolution uses it.
-    let winograd: WinogradConvolution?
+    /// The Winograd kernel set of this convolution's Winograd forms.
+    let winogradLevel: Int32
+    /// How this convolution runs when no measurement applies: the Winograd output tile m
+    /// (2 or 4), or 0 for im2col + GEMM.
+    let defaultTile: Int
+    /// Measured choices, batch ascending: from each batch size on, the fastest tile
+    /// (`InferenceNetwork.calibrate`).
+    private(set) var measuredTiles: [(batch: Int, tile: Int)] = []
+    /// Winograd forms of the weights by output tile, made when first needed.
+    private var winogradForms: [Int: WinogradConvolution] = [:]
 
     /// Upper bound on the column scratch per GEMM, in scalars (1 MiB): small enough that the
     /// columns are still in cache when OpenBLAS packs them (16 MiB ran resnet18 about 15%
@@ -53,11 +61,42 @@ final class FusedConvolution {
         }
         self.weight = folded
         self.bias = foldedBias
+        self.winogradLevel = winogradLevel
         let tile = algorithm.winogradTile(inChannels: inChannels, outChannels: outChannels)
-        winograd = tile > 0 && kernelSize == 3 && stride == 1 && padding == 1
-            ? WinogradConvolution(weight: folded, inChannels: inChannels, outChannels: outChannels, tile: tile,
-                                  level: winogradLevel)
-            : nil
+        defaultTile = kernelSize == 3 && stride == 1 && padding == 1 ? tile : 0
+        if defaultTile > 0 { _ = winograd(tile: defaultTile) }
+    }
+
+    /// The paths a measurement may choose between: im2col + GEMM and, for a 3×3 stride-1
+    /// padding-1 convolution, Winograd F(2×2) and F(4×4).
+    var candidateTiles: [Int] { kernelSize == 3 && stride == 1 && padding == 1 ? [0, 2, 4] : [0] }
+
+    /// The path for a batch of `batch` images: the measured choice for the largest measured
+    /// batch not above it (or the smallest measured), else `defaultTile`.
+    func tile(forBatch batch: Int) -> Int {
+        (measuredTiles.last { $0.batch <= batch } ?? measuredTiles.first)?.tile ?? defaultTile
+    }
+
+    /// Records `tile` as the fastest path from `batch` images on.
+    func record(tile: Int, forBatch batch: Int) {
+        precondition(candidateTiles.contains(tile), "FusedConvolution: tile \(tile) is not a candidate")
+        measuredTiles.removeAll { $0.batch == batch }
+        measuredTiles.append((batch, tile))
+        measuredTiles.sort { $0.batch < $1.batch }
+    }
+
+    /// Frees the Winograd forms no batch size uses any more (after a calibration).
+    func discardUnusedForms() {
+        let used = Set(measuredTiles.isEmpty ? [defaultTile] : measuredTiles.map(\.tile))
+        winogradForms = winogradForms.filter { used.contains($0.key) }
+    }
+
+    private func winograd(tile: Int) -> WinogradConvolution {
+        if let form = winogradForms[tile] { return form }
+        let form = WinogradConvolution(weight: weight, inChannels: inChannels, outChannels: outChannels, tile: tile,
+                                       level: winogradLevel)
+        winogradForms[tile] = form
+        return form
     }
 
     var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
@@ -74,9 +113,11 @@ final class FusedConvolution {
         return max(min(total, q), min(total, Self.columnBudget / rows))
     }
 
-    /// Scratch needed by `run` for this batch, in scalars: one column slice per thread.
-    func workspaceSize(batch: Int, height: Int, width: Int) -> Int {
-        if let winograd { return winograd.workspaceSize(batch: batch, height: height, width: width) }
+    /// Scratch needed by `run` for this batch on path `tile` (by default the batch's own),
+    /// in scalars: one column slice, or one Winograd block's scratch, per thread.
+    func workspaceSize(batch: Int, height: Int, width: Int, tile: Int? = nil) -> Int {
+        let tile = tile ?? self.tile(forBatch: batch)
+        if tile > 0 { return winograd(tile: tile).workspaceSize(batch: batch, height: height, width: width) }
         return columnScratch(batch: batch, height: height, width: width) * max(1, EngineThreads.count)
     }
 
@@ -89,13 +130,17 @@ final class FusedConvolution {
     /// channels instead, so that each reads only its share of the weights.
     static let minimumColumnsPerThread = 256
 
-    /// `workspace` holds `workspaceCount` scalars, at least `workspaceSize` for this batch.
+    /// `workspace` holds `workspaceCount` scalars, at least `workspaceSize` for this batch
+    /// and path; `tile` is the path (by default the batch's own, see `tile(forBatch:)`).
     ///
     /// OpenBLAS runs on one thread here, inside the engine's own tasks: its pool would
     /// otherwise spin on the second core after each call, beside the engine's threads.
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-             batch: Int, height: Int, width: Int, workspace: UnsafeMutablePointer<Float>, workspaceCount: Int) {
-        if let winograd {
+             batch: Int, height: Int, width: Int, workspace: UnsafeMutablePointer<Float>, workspaceCount: Int,
+             tile: Int? = nil) {
+        let tile = tile ?? self.tile(forBatch: batch)
+        if tile > 0 {
+            let winograd = winograd(tile: tile)
             winograd.run(input: input, output: output, residual: residual, bias: bias, relu: relu,
                          batch: batch, height: height, width: width, workspace: workspace,
                          workspaceCount: workspaceCount)

@@ -18,18 +18,28 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
     public let spec: ArchitectureSpec
     /// How 3×3 stride-1 convolutions run.
     public let algorithm: ConvolutionAlgorithm
-    private let steps: [InferenceStep]
-    private let inputBuffer: Int
+    let steps: [InferenceStep]
+    let inputBuffer: Int
     private let outputBuffer: Int
     private let outputFeatures: Int
     private let bufferCount: Int
     private let largestActivation: Int
 
-    private let lock = NSLock()
+    // Internal rather than private for the calibration (InferenceNetwork+Calibration.swift).
+    let lock = NSLock()
     private var batchCapacity = 0
-    private var buffers: [UnsafeMutablePointer<Float>] = []
+    private(set) var buffers: [UnsafeMutablePointer<Float>] = []
     private var workspace: UnsafeMutablePointer<Float>?
     private var workspaceCapacity = 0
+    /// The choices of the last `calibrate`, under `lock`.
+    var calibration: [ConvolutionChoice] = []
+
+    /// What the last `calibrate` chose for each convolution and batch size (empty before).
+    public var convolutionPlan: [ConvolutionChoice] {
+        lock.lock()
+        defer { lock.unlock() }
+        return calibration
+    }
 
     public convenience init(_ network: Network, winograd: Bool = true) {
         self.init(network, algorithm: winograd ? .default : .im2col)
@@ -89,13 +99,16 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
             InferenceKernels.swapOuter(source.baseAddress!, buffers[inputBuffer], outer: n,
                                        middle: spec.inputChannels, inner: spec.inputHeight * spec.inputWidth)
         }
-        let result = body { self.run($0, batch: n) }
+        // OpenBLAS on one thread throughout: the engine shares each step among its own
+        // threads, and OpenBLAS's pool would spin on a core for a while after each call.
+        let result = EngineThreads.withSerialBLAS { body { self.run($0, batch: n) } }
         let logits = Array(UnsafeBufferPointer(start: buffers[outputBuffer], count: n * outputFeatures))
         return (Tensor(shape: [n, outputFeatures], scalars: logits), result)
     }
 
-    /// Grows buffers and scratch to hold `batch` images; never shrinks.
-    private func reserve(batch: Int) {
+    /// Grows buffers and scratch to hold `batch` images (on every candidate path of each
+    /// convolution with `allPaths`, for a calibration); never shrinks.
+    func reserve(batch: Int, allPaths: Bool = false) {
         if batch > batchCapacity {
             for buffer in buffers { buffer.deallocate() }
             buffers = (0..<bufferCount).map { _ in
@@ -107,7 +120,9 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
         }
         var needed = 0
         for case .convolution(let conv, _, _, _, let height, let width) in steps {
-            needed = max(needed, conv.workspaceSize(batch: batch, height: height, width: width))
+            for tile in allPaths ? conv.candidateTiles : [conv.tile(forBatch: batch)] {
+                needed = max(needed, conv.workspaceSize(batch: batch, height: height, width: width, tile: tile))
+            }
         }
         if needed > workspaceCapacity || workspace == nil {
             workspace?.deallocate()
@@ -116,11 +131,12 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
         }
     }
 
-    private func run(_ step: InferenceStep, batch n: Int) {
+    func run(_ step: InferenceStep, batch n: Int, tile: Int? = nil) {
         switch step {
         case .convolution(let conv, let input, let output, let residual, let height, let width):
             conv.run(input: buffers[input], output: buffers[output], residual: residual.map { UnsafePointer(buffers[$0]) },
-                     batch: n, height: height, width: width, workspace: workspace!, workspaceCount: workspaceCapacity)
+                     batch: n, height: height, width: width, workspace: workspace!, workspaceCount: workspaceCapacity,
+                     tile: tile)
         case .pool(let input, let output, let channels, let height, let width, let kernel, let stride, let padding, let max):
             InferenceKernels.pool(buffers[input], buffers[output], planes: channels * n, height: height, width: width,
                                   kernel: kernel, stride: stride, padding: padding, max: max)
@@ -183,14 +199,18 @@ extension InferenceNetwork {
         }.result
     }
 
-    static func describe(_ step: InferenceStep, batch n: Int) -> (String, Int) {
+    /// A step's label and FLOPs at batch `n`; a convolution's label names its path unless
+    /// `withPath` is false.
+    static func describe(_ step: InferenceStep, batch n: Int, withPath: Bool = true) -> (String, Int) {
         switch step {
         case .convolution(let conv, _, _, let residual, let height, let width):
             let (p, q) = conv.outputSize(height, width)
             let k = conv.kernelSize
             let flops = 2 * conv.outChannels * conv.inChannels * k * k * p * q * n
-            let path = conv.winograd != nil ? "winograd" : conv.isPointwise ? "1×1 gemm" : "im2col+gemm"
-            return ("conv \(k)×\(k)/\(conv.stride) \(conv.inChannels)→\(conv.outChannels) \(height)×\(width) \(path)"
+            let tile = conv.tile(forBatch: n)
+            let path = tile > 0 ? "winograd \(tile)×\(tile)" : conv.isPointwise ? "1×1 gemm" : "im2col+gemm"
+            return ("conv \(k)×\(k)/\(conv.stride) \(conv.inChannels)→\(conv.outChannels) \(height)×\(width)"
+                    + (withPath ? " \(path)" : "")
                     + (residual != nil ? " +add" : "") + (conv.relu ? " +relu" : ""), flops)
         case .pool(_, _, _, _, _, let kernel, let stride, _, let max):
             return ("\(max ? "maxpool" : "avgpool") \(kernel)×\(kernel)/\(stride)", 0)

@@ -85,18 +85,15 @@ final class WinogradConvolution {
 
     func tiles(_ extent: Int) -> Int { (extent + tile - 1) / tile }
 
-    /// How `run` shares one call among `threads`: by blocks of tiles when there are enough
-    /// for every thread (each then reads all the weights once), otherwise by weight panels
-    /// (output channels: each thread reads its own share of the weights, which is what
-    /// bounds a batch of one image on the deep layers, where U is up to 37 MB).
-    private func split(batch: Int, height: Int, width: Int, threads: Int) -> (tasks: Int, byTiles: Bool) {
-        let blocks = (batch * tiles(height) * tiles(width) + blockTiles - 1) / blockTiles
+    /// How `run` shares one call among `threads`: by tiles when there is at least a block
+    /// of them for every thread (each thread then reads all the weights once), otherwise by
+    /// weight panels (output channels: each thread reads its own share of the weights,
+    /// which is what bounds a lone image on the deep layers, where U is up to 37 MB).
+    private func split(tiles total: Int, threads: Int) -> (tasks: Int, byTiles: Bool) {
         if threads <= 1 { return (1, true) }
-        if blocks >= 2 * threads { return (threads, true) }
+        if total >= threads * engine_winograd_block_tiles(level) { return (threads, true) }
         return (max(1, min(threads, panels)), false)
     }
-
-    private var blockTiles: Int { engine_winograd_block_tiles(level) }
 
     private var scratchPerTask: Int { engine_winograd_scratch_count(level, tile, inChannels, panels) }
 
@@ -110,16 +107,16 @@ final class WinogradConvolution {
         let total = batch * tiles(height) * tiles(width)
         let perTask = scratchPerTask
         let threads = max(1, min(EngineThreads.count, workspaceCount / perTask))
-        let (tasks, byTiles) = split(batch: batch, height: height, width: width, threads: threads)
-        let blocks = (total + blockTiles - 1) / blockTiles
+        let (tasks, byTiles) = split(tiles: total, threads: threads)
+        // Tiles are shared out in whole vectors, so only the last vector of a task has idle lanes.
+        let lanes = engine_winograd_vector_lanes(level), vectors = (total + lanes - 1) / lanes
         let c = inChannels, k = outChannels
         bias.withUnsafeBufferPointer { bias in
             parallelTasks(tasks) { task in
                 var firstTile = 0, tileCount = total, firstPanel = 0, panelCount = panels
                 if byTiles {
-                    let first = blocks * task / tasks, last = blocks * (task + 1) / tasks
-                    firstTile = first * blockTiles
-                    tileCount = min(total, last * blockTiles) - firstTile
+                    firstTile = lanes * (vectors * task / tasks)
+                    tileCount = min(total, lanes * (vectors * (task + 1) / tasks)) - firstTile
                 } else {
                     firstPanel = panels * task / tasks
                     panelCount = panels * (task + 1) / tasks - firstPanel

@@ -1,4 +1,4 @@
-import Dispatch
+import CEngineKernels
 
 /// Splits `0..<count` into at most `EngineThreads.count` contiguous chunks of at least
 /// `minimumChunk` items and runs `body` on each, in parallel when there is more than one.
@@ -19,6 +19,10 @@ func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Vo
 /// Runs `body(task)` for every task in `0..<tasks`, in parallel when there is more than
 /// one, and returns when all have finished. The caller decides the split (and so the
 /// thread count); each task must write only its own share of any buffer.
+///
+/// The tasks run on the engine's own pool (CEngineKernels' ThreadPool.c), whose workers
+/// stay awake between the steps of one inference; a step started while another runs
+/// (from another thread, or from inside a task) runs its tasks inline.
 @inline(__always)
 func parallelTasks(_ tasks: Int, _ body: (Int) -> Void) {
     guard tasks > 1 else {
@@ -26,18 +30,14 @@ func parallelTasks(_ tasks: Int, _ body: (Int) -> Void) {
         return
     }
     withoutActuallyEscaping(body) { escapable in
-        let box = UncheckedSendableBox(escapable)
-        DispatchQueue.concurrentPerform(iterations: tasks) { task in box.value(task) }
+        // The closure outlives no task: engine_parallel_run returns after the last one.
+        var closure = escapable
+        withUnsafeMutablePointer(to: &closure) { pointer in
+            engine_parallel_run(tasks, { context, task in
+                context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(task)
+            }, pointer)
+        }
     }
-}
-
-/// Carries a closure over raw pointers into `concurrentPerform`'s `@Sendable` closure.
-/// Safe because `concurrentPerform` returns only after every iteration has finished (the
-/// closure never outlives the call) and every caller of `parallelFor` and `parallelTasks`
-/// writes disjoint ranges from its tasks.
-private struct UncheckedSendableBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// Minimum items per task so that each task does roughly `work` scalar operations
