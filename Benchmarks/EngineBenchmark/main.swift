@@ -6,7 +6,8 @@
 //   swift run -c release engine-benchmark --layers [--models …] [--threads …] [--reps N] [--layer-batch 8]
 //     per-convolution times (batch 8 unless given) for each ConvolutionAlgorithm, runs interleaved
 //   swift run -c release engine-benchmark --tsv [--models …] [--threads …] [--batches …] [--input-size N]
-//     inference only, one line per setting: engine, model@size, threads, batch, median ms
+//     inference only, one line per setting: engine, model@size, threads, batch, median ms;
+//     before them, each calibrated choice: "choice", model@size, threads, batch, step, path, times
 //     (read by Benchmarks/Compare/run.sh beside ONNX Runtime and OpenVINO)
 //   --no-calibrate: keep the automatic paths instead of timing each convolution's
 //     candidates at each thread count and batch first (InferenceNetwork.calibrate)
@@ -175,8 +176,9 @@ func latencyLines(_ options: Options) throws {
             EngineThreads.set(threads)
             if options.calibrate {
                 for choice in fast.calibrate(batchSizes: options.batches) {
-                    print("# \(name)@\(size) \(threads) thread(s), batch \(choice.batch): \(choice.step) → \(choice.path) "
-                          + choice.milliseconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) ms" }.joined(separator: ", "))
+                    let times = choice.milliseconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) ms" }
+                    print("choice\t\(name)@\(size)\t\(threads)\t\(choice.batch)\t\(choice.step)\t\(choice.path)\t"
+                          + times.joined(separator: ", "))
                 }
             }
             for batch in options.batches {

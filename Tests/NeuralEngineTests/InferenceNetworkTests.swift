@@ -188,3 +188,34 @@ import Testing
         #expect(try fast.checkedLogits(Tensor(zeros: [2, 1, 8, 8])).shape == [2, 3])
     }
 }
+
+/// The inference Dense layer shares its output features among threads, and takes a
+/// matrix-vector product for a lone image: both against the plain sum.
+@Suite struct FusedDenseTests {
+    @Test(arguments: [1, 3])
+    func matchesTheSumOnAnyBatchAndThreadCount(batch: Int) {
+        var generator = SeededGenerator(seed: UInt64(40 + batch))
+        let inputs = 97, outputs = 301
+        let weight = (0..<outputs * inputs).map { _ in generator.nextNormal() * 0.1 }
+        let bias = (0..<outputs).map { _ in generator.nextNormal() }
+        let x = (0..<batch * inputs).map { _ in generator.nextNormal() }
+        let dense = FusedDense(weight: weight, bias: bias, inFeatures: inputs, outFeatures: outputs, relu: true)
+        var expected = [Float](repeating: 0, count: batch * outputs)
+        for n in 0..<batch {
+            for o in 0..<outputs {
+                var sum = Double(bias[o])
+                for i in 0..<inputs { sum += Double(weight[o * inputs + i]) * Double(x[n * inputs + i]) }
+                expected[n * outputs + o] = Float(max(sum, 0))
+            }
+        }
+        EngineThreadsLock.hold {
+            for threads in [1, 2, 3] {
+                EngineThreads.set(threads)
+                var y = [Float](repeating: .nan, count: batch * outputs)
+                y.withUnsafeMutableBufferPointer { out in dense.run(input: x, output: out.baseAddress!, batch: batch) }
+                let difference = zip(y, expected).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+                #expect(difference <= 1e-4, "batch \(batch), \(threads) threads: \(difference)")
+            }
+        }
+    }
+}
