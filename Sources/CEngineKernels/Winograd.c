@@ -17,6 +17,8 @@
 typedef struct { long tile, C, K, N, H, W, tilesH, tilesW; } winograd_shape;
 
 #if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+
 #define VEC 16
 #define MR 8
 #define NV 3
