@@ -13,25 +13,7 @@
 // xp[j + r·Wp + s]: every tap is one contiguous run, with no im2col and no bounds checks.
 // Flat indices with q ≥ W are junk (they straddle the padding) and are never stored.
 
-typedef float NAME(vf) __attribute__((vector_size(VEC * 4)));
-
-TARGET static inline NAME(vf) NAME(load)(const float *p) {
-    NAME(vf) v;
-    __builtin_memcpy(&v, p, sizeof v);  // one unaligned load
-    return v;
-}
-
-TARGET static inline void NAME(store)(float *p, NAME(vf) v) {
-    __builtin_memcpy(p, &v, sizeof v);  // one unaligned store
-}
-
-TARGET static inline NAME(vf) NAME(splat)(float s) {
-    // Element by element, which compiles to one broadcast; `zero + s` would add an
-    // addition on the FMA ports (0 + s is not s for s = −0).
-    NAME(vf) v;
-    for (int i = 0; i < VEC; i++) v[i] = s;
-    return v;
-}
+#include "VectorTemplate.h"
 
 typedef float NAME(eight) __attribute__((vector_size(32)));
 typedef float NAME(four) __attribute__((vector_size(16)));

@@ -12,23 +12,7 @@
 
 #define NB (NV * VEC)
 
-typedef float NAME(vf) __attribute__((vector_size(VEC * 4)));
-
-TARGET static inline NAME(vf) NAME(load)(const float *p) {
-    NAME(vf) v;
-    __builtin_memcpy(&v, p, sizeof v);  // one unaligned load
-    return v;
-}
-
-TARGET static inline void NAME(store)(float *p, NAME(vf) v) {
-    __builtin_memcpy(p, &v, sizeof v);  // one unaligned store
-}
-
-TARGET static inline NAME(vf) NAME(splat)(float s) {
-    NAME(vf) v;
-    for (int i = 0; i < VEC; i++) v[i] = s;  // compiles to one broadcast
-    return v;
-}
+#include "VectorTemplate.h"
 
 /// In place, α vectors at stride s: x ← Bᵀ x (Lavin & Gray's matrices, zeros exploited).
 TARGET static inline void NAME(input_transform)(NAME(vf) *x, long s, long tile) {
