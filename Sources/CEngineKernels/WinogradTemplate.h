@@ -208,6 +208,59 @@ TARGET static void NAME(transform_output)(const winograd_shape *g, const float *
                                           long first, long count) {
     const long tile = g->tile, a = tile + 2, a2 = a * a, H = g->H, W = g->W;
     const long perImage = g->tilesH * g->tilesW, vectors = (count + VEC - 1) / VEC;
+#if VEC == 16
+    // AVX-512: the residual gathered, bias, residual and ReLU applied to a vector of tiles,
+    // and one masked scatter per output position. Cycle counts of this phase on resnet20
+    // (Zen 4, two runs each): 5–15 % below the scalar loops of the #else branch, while
+    // storing the vector lane by lane instead of scattering came out 15–25 % above them,
+    // so AVX2, which has no scatter, keeps the scalar loops.
+    NAME(lanes) lanes[NV];
+    for (long vi = 0; vi < vectors; vi++) {
+        NAME(lanes) *L = &lanes[vi];
+        for (long i = 0; i < tile; i++) { L->rows[i] = 0; L->columns[i] = 0; }
+        for (long l = 0; l < VEC; l++) {
+            L->index[l] = 0;
+            if (vi * VEC + l >= count) continue;
+            const long t = first + vi * VEC + l, n = t / perImage, r = t % perImage;
+            const long oy = (r / g->tilesW) * tile, ox = (r % g->tilesW) * tile;
+            L->index[l] = (int)((n * H + oy) * W + ox);
+            for (long i = 0; i < tile; i++) {
+                if (oy + i < H) L->rows[i] |= 1u << l;
+                if (ox + i < W) L->columns[i] |= 1u << l;
+            }
+        }
+    }
+    typedef int NAME(vi) __attribute__((vector_size(VEC * 4)));
+    const NAME(vf) zero = NAME(splat)(0);
+    for (long k = k0; k < k1; k++) {
+        const NAME(vf) b = NAME(splat)(bias[k]);
+        float *plane = output + k * g->N * H * W;
+        const float *addPlane = residual ? residual + k * g->N * H * W : NULL;
+        for (long vi = 0; vi < vectors; vi++) {
+            const NAME(lanes) *L = &lanes[vi];
+            NAME(vf) x[36], half[24], y[16];
+            for (long xi = 0; xi < a2; xi++) x[xi] = NAME(load)(m + (xi * rows + (k - k0)) * NB + vi * VEC);
+            // Columns: α×α → m×α (half[i·α + j]), then rows: m×α → m×m.
+            for (long j = 0; j < a; j++) NAME(output_transform)(x + j, a, half + j, a, tile);
+            for (long i = 0; i < tile; i++) NAME(output_transform)(half + i * a, 1, y + i * tile, 1, tile);
+            for (long i = 0; i < tile; i++) {
+                for (long j = 0; j < tile; j++) {
+                    const unsigned mask = L->rows[i] & L->columns[j];
+                    const int offset = (int)(i * W + j);
+                    NAME(vf) value = y[i * tile + j] + b;
+                    if (addPlane) value += NAME(gather)(addPlane, L, offset, mask);
+                    if (relu) value = (NAME(vf))((NAME(vi))value & ~(NAME(vi))(value < zero));  // NaN stays NaN
+                    __m512i index;
+                    __m512 stored;
+                    __builtin_memcpy(&index, L->index, sizeof index);
+                    __builtin_memcpy(&stored, &value, sizeof stored);
+                    _mm512_mask_i32scatter_ps(plane, (__mmask16)mask, _mm512_add_epi32(index, _mm512_set1_epi32(offset)),
+                                              stored, 4);
+                }
+            }
+        }
+    }
+#else
     float values[16 * VEC];  // [i·m + j][lane]
     for (long k = k0; k < k1; k++) {
         const NAME(vf) b = NAME(splat)(bias[k]);
@@ -236,6 +289,7 @@ TARGET static void NAME(transform_output)(const winograd_shape *g, const float *
             }
         }
     }
+#endif
 }
 
 TARGET static void NAME(forward)(const winograd_shape *g, const float *input, const float *packed,
