@@ -7,6 +7,8 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "decode_limits.h"
+
 // An error manager whose exits jump back into the function that set it up.
 typedef struct {
     struct jpeg_error_mgr base;
@@ -61,6 +63,32 @@ static void setup_errors(struct jpeg_decompress_struct *cinfo, shim_error_mgr *e
     err->base.output_message = shim_output_message;
     err->status = ISHIM_OK;
     err->message[0] = 0;
+}
+
+// libjpeg calls the progress monitor once per row of MCUs in every scan and
+// once per output row, so a file that is slow to decode is stopped within
+// one row of its limit. Leaving by longjmp is allowed here as from error_exit.
+typedef struct {
+    struct jpeg_progress_mgr base;
+    ishim_limit_clock clock;
+    shim_error_mgr *err;
+} shim_progress_mgr;
+
+static void shim_progress_monitor(j_common_ptr common) {
+    struct jpeg_decompress_struct *cinfo = (struct jpeg_decompress_struct *)common;
+    shim_progress_mgr *progress = (shim_progress_mgr *)cinfo->progress;
+    shim_error_mgr *err = progress->err;
+    const ishim_decode_limits *limits = progress->clock.limits;
+    if (limits->max_scans > 0 && cinfo->input_scan_number > limits->max_scans) {
+        err->status = ISHIM_LIMIT;
+        snprintf(err->message, sizeof err->message, "more than %d scans", (int)limits->max_scans);
+        longjmp(err->jump, 1);
+    }
+    int status = ishim_limit_check(&progress->clock, err->message, sizeof err->message);
+    if (status != ISHIM_OK) {
+        err->status = status;
+        longjmp(err->jump, 1);
+    }
 }
 
 static int map_colorspace(J_COLOR_SPACE space) {
@@ -126,6 +154,7 @@ static void cmyk_row_to_rgb(const uint8_t *in, uint8_t *out, JDIMENSION width, i
 }
 
 int ishim_jpeg_decode_rgb(const uint8_t *data, size_t size, int scale_denom,
+                          const ishim_decode_limits *limits,
                           uint8_t *pixels, size_t capacity,
                           uint32_t *out_width, uint32_t *out_height,
                           char *message, size_t message_size) {
@@ -151,6 +180,12 @@ int ishim_jpeg_decode_rgb(const uint8_t *data, size_t size, int scale_denom,
         return err.status;
     }
     jpeg_create_decompress(&cinfo);
+    shim_progress_mgr progress = { .err = &err };
+    if (limits != NULL) {
+        progress.base.progress_monitor = shim_progress_monitor;
+        progress.clock = ishim_limit_clock_start(limits);
+        cinfo.progress = &progress.base;
+    }
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
 

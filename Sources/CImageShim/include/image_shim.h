@@ -24,7 +24,27 @@ typedef enum {
     ISHIM_UNSUPPORTED = 2,
     /// The caller's buffer does not match the decoded size.
     ISHIM_BUFFER = 3,
+    /// The decode went past its work limits (scans or CPU time): a file built to be slow.
+    ISHIM_LIMIT = 4,
+    /// The caller asked the decode to stop (its client has gone).
+    ISHIM_CANCELLED = 5,
 } ishim_status;
+
+/// Bounds on the work one decode may do. A small file can demand seconds of
+/// CPU (thousands of progressive JPEG scans, megabytes of extra deflate data),
+/// and pixel limits alone do not see that.
+typedef struct {
+    /// Most JPEG scans accepted; 0 means no limit.
+    int32_t max_scans;
+    /// CPU time of the decoding thread after which the decode stops; 0 means none.
+    int64_t cpu_time_limit_ns;
+    /// Read atomically while decoding; non-zero stops the decode. May be NULL.
+    const int32_t *cancelled;
+} ishim_decode_limits;
+
+/// Sets a cancellation flag with an atomic store, so a decode on another
+/// thread sees it.
+void ishim_flag_set(int32_t *flag);
 
 typedef enum {
     ISHIM_JPEG_GRAY = 1,
@@ -54,6 +74,7 @@ int ishim_jpeg_read_header(const uint8_t *data, size_t size, ishim_jpeg_header *
 /// size is ceil(width / scale_denom) x ceil(height / scale_denom); the decoder
 /// checks this before writing.
 int ishim_jpeg_decode_rgb(const uint8_t *data, size_t size, int scale_denom,
+                          const ishim_decode_limits *limits,
                           uint8_t *pixels, size_t capacity,
                           uint32_t *out_width, uint32_t *out_height,
                           char *message, size_t message_size);
@@ -73,8 +94,12 @@ int ishim_png_read_header(const uint8_t *data, size_t size, ishim_png_header *he
 
 /// Decodes any PNG to interleaved RGBA8: palettes and tRNS expanded, 16-bit
 /// samples reduced to their high byte (as Pillow does), gray replicated.
-/// Every CRC mismatch, critical or ancillary, is an error.
+/// Every CRC mismatch, critical or ancillary, is an error; libpng's benign
+/// errors (an sRGB profile it knows to be slightly off, say) are not.
+/// Compressed data beyond what the last row needs is refused once it exceeds
+/// what any encoder could write for that row, before it is inflated.
 int ishim_png_decode_rgba(const uint8_t *data, size_t size,
+                          const ishim_decode_limits *limits,
                           uint8_t *pixels, size_t capacity,
                           char *message, size_t message_size);
 

@@ -1,4 +1,5 @@
 import Foundation
+import ImageKit
 import Logging
 
 /// One uploaded image: its bytes and, from multipart, its file name.
@@ -117,17 +118,25 @@ public final class ClassificationService: Sendable {
         // Announced first, so that a batch forming meanwhile waits for them (and only then).
         let alone = images.count == 1 && batcher.isIdle
         batcher.announce(images.count)
-        let limits = ImageLimits(maxPixels: settings.maxPixels, maxDimension: settings.maxDimension)
+        // The HTTP layer cancels this task when the client goes away; the decodes then
+        // stop within a row instead of finishing for nobody.
+        let cancellation = DecodeCancellation()
+        let limits = ImageLimits(maxPixels: settings.maxPixels, maxDimension: settings.maxDimension,
+                                 decodeTimeLimit: .milliseconds(settings.decodeTimeLimitMs), cancellation: cancellation)
         let decodeStarted = DispatchTime.now().uptimeNanoseconds
         var decoded = [Result<[Float], ServiceError>?](repeating: nil, count: images.count)
-        if alone, images[0].bytes.count <= Self.inlineDecodeLimit {
-            // A small image arriving at an idle server is decoded right here: a hop to the
-            // decode pool and back would cost more than the decode's hold on this thread.
-            // Under load the pool keeps decoding off the task threads, which then stay free
-            // to parse requests and hand results back.
-            decoded[0] = timedPreprocess(images[0].bytes, model: model, limits: limits)
-        } else {
-            await decodeInParallel(images, model: model, limits: limits, into: &decoded)
+        await withTaskCancellationHandler {
+            if alone, images[0].bytes.count <= Self.inlineDecodeLimit {
+                // A small image arriving at an idle server is decoded right here: a hop to the
+                // decode pool and back would cost more than the decode's hold on this thread.
+                // Under load the pool keeps decoding off the task threads, which then stay free
+                // to parse requests and hand results back.
+                decoded[0] = timedPreprocess(images[0].bytes, model: model, limits: limits)
+            } else {
+                await decodeInParallel(images, model: model, limits: limits, into: &decoded)
+            }
+        } onCancel: {
+            cancellation.cancel()
         }
         let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - decodeStarted) / 1e6
         batcher.withdraw(decoded.filter { if case .success? = $0 { false } else { true } }.count)

@@ -1,3 +1,4 @@
+import ImageKit
 import NeuralEngine
 
 /// What the service needs from a loaded, validated model. The engine-backed
@@ -32,13 +33,21 @@ extension ClassifierModel {
     public var convolutionPlan: [ConvolutionChoice] { [] }
 }
 
-/// Limits applied to an upload before any pixel buffer is allocated.
-public struct ImageLimits: Sendable, Equatable {
+/// Limits applied to an upload: its size before any pixel buffer is allocated,
+/// and the work its decode may do.
+public struct ImageLimits: Sendable {
     public var maxPixels: Int
     public var maxDimension: Int
+    /// CPU time the decode may take; nil for no limit.
+    public var decodeTimeLimit: Duration?
+    /// Stops the decode when the request's client has gone.
+    public var cancellation: DecodeCancellation?
 
-    public init(maxPixels: Int, maxDimension: Int) {
+    public init(maxPixels: Int, maxDimension: Int, decodeTimeLimit: Duration? = nil,
+                cancellation: DecodeCancellation? = nil) {
         self.maxPixels = maxPixels
         self.maxDimension = maxDimension
+        self.decodeTimeLimit = decodeTimeLimit
+        self.cancellation = cancellation
     }
 }

@@ -47,6 +47,12 @@ public struct ServiceError: Error, Equatable, CustomStringConvertible, Sendable 
         ServiceError(status: 503, code: "shutting_down", message: "the server is shutting down", retryAfter: 1)
     }
 
+    /// The client closed its connection before the answer (nginx's 499); the
+    /// response is logged and counted but nobody reads it.
+    public static func clientGone() -> ServiceError {
+        ServiceError(status: 499, code: "client_closed_request", message: "the client closed the connection")
+    }
+
     public static func internalError(_ message: String) -> ServiceError {
         ServiceError(status: 500, code: "internal_error", message: message)
     }

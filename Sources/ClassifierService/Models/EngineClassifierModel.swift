@@ -85,7 +85,8 @@ public final class EngineClassifierModel: ClassifierModel {
 
     public func preprocess(_ bytes: [UInt8], limits: ImageLimits) throws -> [Float] {
         let decoder = ImageDecoder(options: preprocessor.decodeOptions(
-            DecodeOptions(maxPixels: limits.maxPixels, maxDimension: limits.maxDimension)))
+            DecodeOptions(maxPixels: limits.maxPixels, maxDimension: limits.maxDimension,
+                          cpuTimeLimit: limits.decodeTimeLimit, cancellation: limits.cancellation)))
         do {
             return preprocessor.tensor(try decoder.decode(bytes))
         } catch let error as ImageError {
@@ -112,6 +113,10 @@ public final class EngineClassifierModel: ClassifierModel {
             return .unsupported(error.description, code: "unsupported_variant")
         case .corrupt:
             return .undecodable(error.description)
+        case .tooComplex:
+            return ServiceError(status: 422, code: "image_too_complex", message: error.description)
+        case .cancelled:
+            return .clientGone()
         case .tooLarge:
             return .tooLarge(error.description, code: "image_too_large")
         case .invalidOptions:

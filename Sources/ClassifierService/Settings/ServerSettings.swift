@@ -46,6 +46,8 @@ public struct ServerSettings: Sendable, Equatable, Codable {
     public var inferenceThreads = 2
     /// Images decoded and preprocessed at the same time (outside the batch loop).
     public var decodeConcurrency = 2
+    /// CPU time one image's decode may take, in milliseconds (422 `image_too_complex` beyond).
+    public var decodeTimeLimitMs = 2_000
     /// Seconds a client is told to wait in `Retry-After` when overloaded or not ready.
     public var retryAfterSeconds = 1
 

@@ -174,6 +174,7 @@ extension HTTPConnection {
     func abort() {
         guard !closed else { return }
         closed = true
+        cancelHandlerOfDepartedClient()
         resumeReading()
         resumeWriting()
         readSource.cancel()

@@ -52,6 +52,8 @@ final class HTTPConnection: @unchecked Sendable {
     var discardedWhileLingering = 0
     var closed = false
     var cancelledSources = 0
+    /// The task running the current request's handler, while there is one.
+    var handlerTask: Task<Void, Never>?
 
     init(fd: Int32, peer: IPAddress?, queue: DispatchQueue, server: HTTPServer) {
         self.fd = fd
@@ -108,6 +110,7 @@ final class HTTPConnection: @unchecked Sendable {
                 } else if count == 0 {
                     peerFinished = true
                     suspendReading()
+                    cancelHandlerOfDepartedClient()
                     break
                 } else if errno == EINTR {
                     continue
@@ -201,13 +204,23 @@ final class HTTPConnection: @unchecked Sendable {
         // task's thread when the queue is free, which saves waking a queue
         // thread per response; it cannot wait long, because work on this
         // queue is non-blocking socket I/O that never waits for a task.
-        Task { [self] in
+        handlerTask = Task { [self] in
             let response = await pipeline.respond(to: prepared)
             queue.sync { [self] in send(response, for: prepared) }
         }
     }
 
+    /// The client closed (or reset) while its request was being handled: the
+    /// handler's task is cancelled, so work that checks for it (image decoding)
+    /// stops instead of finishing for nobody. As in nginx and Go's net/http, a
+    /// FIN counts as leaving: a client that half-closes and still waits for
+    /// the answer to a costly request may get 499 instead.
+    func cancelHandlerOfDepartedClient() {
+        if inFlight { handlerTask?.cancel() }
+    }
+
     private func send(_ response: HTTPResponse, for request: HTTPRequest) {
+        handlerTask = nil
         guard !closed else { return }
         var keepAlive = request.keepAlive && !draining
         if response.headers.containsToken("close", in: "Connection") { keepAlive = false }

@@ -33,8 +33,12 @@ public enum ImageFormat: String, Sendable, CaseIterable, Equatable {
         func starts(_ magic: [UInt8], at offset: Int = 0) -> Bool {
             head.count >= offset + magic.count && Array(head[offset..<offset + magic.count]) == magic
         }
-        if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
-        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        // A body cut off inside the signature is still that format, truncated
+        // (a 422 from the decoder), not an unknown one: SOI alone for JPEG,
+        // at least "\x89PNG" for PNG.
+        if starts([0xFF, 0xD8]) && (head.count == 2 || starts([0xFF, 0xD8, 0xFF])) { return .jpeg }
+        let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        if head.count >= 4 && Array(head.prefix(8)) == Array(pngSignature.prefix(min(8, head.count))) { return .png }
         if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return .gif }
         if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return .webp }
         if starts(Array("BM".utf8)) && head.count >= 14 { return .bmp }

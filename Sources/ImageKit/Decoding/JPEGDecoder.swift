@@ -55,10 +55,12 @@ enum JPEGDecoder {
         var message = [CChar](repeating: 0, count: 256)
         var outWidth: UInt32 = 0
         var outHeight: UInt32 = 0
-        let status = pixels.withUnsafeMutableBufferPointer { out in
-            ishim_jpeg_decode_rgb(
-                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, Int32(denominator),
-                out.baseAddress, out.count, &outWidth, &outHeight, &message, message.count)
+        let status = options.withShimLimits { limits in
+            pixels.withUnsafeMutableBufferPointer { out in
+                ishim_jpeg_decode_rgb(
+                    bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, Int32(denominator),
+                    limits, out.baseAddress, out.count, &outWidth, &outHeight, &message, message.count)
+            }
         }
         try check(status, message)
         guard Int(outWidth) == width, Int(outHeight) == height else {
@@ -68,16 +70,6 @@ enum JPEGDecoder {
     }
 
     private static func check(_ status: Int32, _ message: [CChar]) throws {
-        let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        switch ishim_status(rawValue: UInt32(bitPattern: status)) {
-        case ISHIM_OK: return
-        case ISHIM_UNSUPPORTED:
-            throw ImageError.unsupportedVariant(
-                format: .jpeg, reason: "\(text) (12-bit and lossless JPEGs are not supported)")
-        case ISHIM_BUFFER:
-            throw ImageError.invalidOptions("JPEG decoder: \(text)")
-        default:
-            throw ImageError.corrupt(format: .jpeg, reason: text)
-        }
+        if let error = ImageError(shimStatus: status, message: message, format: .jpeg) { throw error }
     }
 }

@@ -30,10 +30,12 @@ enum PNGDecoder {
         try options.checkLimits(width: header.width, height: header.height, format: .png)
         var rgba = [UInt8](repeating: 0, count: header.width * header.height * 4)
         var message = [CChar](repeating: 0, count: 256)
-        let status = rgba.withUnsafeMutableBufferPointer { out in
-            ishim_png_decode_rgba(
-                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
-                out.baseAddress, out.count, &message, message.count)
+        let status = options.withShimLimits { limits in
+            rgba.withUnsafeMutableBufferPointer { out in
+                ishim_png_decode_rgba(
+                    bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, limits,
+                    out.baseAddress, out.count, &message, message.count)
+            }
         }
         try check(status, message)
         return (header.width, header.height, rgba)
@@ -71,11 +73,6 @@ enum PNGDecoder {
     }
 
     private static func check(_ status: Int32, _ message: [CChar]) throws {
-        let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        switch ishim_status(rawValue: UInt32(bitPattern: status)) {
-        case ISHIM_OK: return
-        case ISHIM_BUFFER: throw ImageError.invalidOptions("PNG decoder: \(text)")
-        default: throw ImageError.corrupt(format: .png, reason: text)
-        }
+        if let error = ImageError(shimStatus: status, message: message, format: .png) { throw error }
     }
 }

@@ -1,7 +1,8 @@
 /// Everything that can go wrong turning bytes into pixels. Each case is meant
 /// to map to one HTTP status in the service (the mapping lives there):
 /// `empty` → 400, `unsupportedFormat`/`unsupportedVariant` → 415,
-/// `corrupt` → 422, `tooLarge` → 413, `invalidOptions` → 500 (our configuration).
+/// `corrupt`/`tooComplex` → 422, `tooLarge` → 413, `invalidOptions` → 500 (our
+/// configuration); `cancelled` has no client left to answer.
 public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Zero bytes.
     case empty
@@ -17,6 +18,11 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The header announces more pixels or a larger side than the limits allow;
     /// refused before any pixel memory is allocated.
     case tooLarge(width: Int, height: Int, maxPixels: Int, maxDimension: Int)
+    /// Valid-looking data that would take more work to decode than the limits
+    /// allow (too many progressive scans, too much CPU time).
+    case tooComplex(format: ImageFormat, reason: String)
+    /// `DecodeCancellation.cancel()` was called during the decode.
+    case cancelled
     /// Preprocessing or augmentation options that cannot be carried out.
     case invalidOptions(String)
 
@@ -33,6 +39,10 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooLarge(let width, let height, let maxPixels, let maxDimension):
             return "image of \(width)x\(height) exceeds the limits "
                 + "(at most \(maxPixels) pixels and \(maxDimension) per side)"
+        case .tooComplex(let format, let reason):
+            return "\(format.name) too costly to decode: \(reason)"
+        case .cancelled:
+            return "decoding was cancelled"
         case .invalidOptions(let reason):
             return "invalid image options: \(reason)"
         }
