@@ -33,10 +33,31 @@ public enum ConfigurationLoader {
             tree["augmentation"] = merged
         }
         do {
-            let json = try JSONSerialization.data(withJSONObject: tree)
-            return (try JSONDecoder().decode(TrainingConfiguration.self, from: json), Set(tree.keys))
+            let json = try JSONSerialization.data(withJSONObject: spellingNonFiniteNumbers(tree))
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
+            return (try decoder.decode(TrainingConfiguration.self, from: json), Set(tree.keys))
         } catch let error as DecodingError {
             throw TrainingError.configurationFile(path: file ?? "(flags)", reason: describe(error))
+        }
+    }
+
+    /// JSON has no NaN or infinity, so `--lr nan` or `lr: .inf` would stop the tree's trip through
+    /// JSON with Foundation's "Invalid number value"; spelt as strings they come back as numbers
+    /// and meet `validate()`, which names the flag and its range.
+    static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    static func spellingNonFiniteNumbers(_ value: Any) -> Any {
+        switch value {
+        case let number as Double where !number.isFinite:
+            return number.isNaN ? nonFinite.nan : number > 0 ? nonFinite.positiveInfinity : nonFinite.negativeInfinity
+        case let dictionary as [String: Any]:
+            return dictionary.mapValues(spellingNonFiniteNumbers)
+        case let array as [Any]:
+            return array.map(spellingNonFiniteNumbers)
+        default:
+            return value
         }
     }
 
