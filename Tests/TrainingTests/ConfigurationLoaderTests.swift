@@ -145,6 +145,21 @@ import Testing
         do { try c.validate() } catch { #expect("\(error)".contains(fragment), "\(error)") }
     }
 
+    /// A real EACCES, for root too (see `ImageFolderScanTests.unopenableFile`).
+    @Test(.enabled(if: ImageFolderScanTests.unopenableFile != nil))
+    func unreadableConfigurationAndLabelsFilesArePermissionDenied() throws {
+        let path = ImageFolderScanTests.unopenableFile ?? ""
+        #expect(throws: TrainingError.configurationFile(path: path, reason: "permission denied")) {
+            try ConfigurationLoader.load(file: path, overrides: [:])
+        }
+        #expect(throws: TrainingError.labelsFile(path: path, reason: "permission denied")) {
+            try LabelTables.read(path: path)
+        }
+        #expect(throws: TrainingError.configurationFile(path: "/nonexistent/run.yaml", reason: "no such file or directory")) {
+            try ConfigurationLoader.load(file: "/nonexistent/run.yaml", overrides: [:])
+        }
+    }
+
     @Test func aNonWritableOutputFolderIsReportedBeforeTraining() throws {
         var c = TrainingConfiguration()
         c.data = "x"

@@ -63,8 +63,11 @@ public enum ConfigurationLoader {
 
     /// JSON is read as YAML too (YAML 1.2 is a superset), so one parser serves both.
     static func readTree(_ path: String) throws -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrainingError.configurationFile(path: path, reason: "no such file or not readable")
+        let data: Data
+        do {
+            data = try FileAccess.contents(of: path)
+        } catch TrainingError.unreadableFile(_, let reason) {
+            throw TrainingError.configurationFile(path: path, reason: reason)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TrainingError.configurationFile(path: path, reason: "not UTF-8 text")
