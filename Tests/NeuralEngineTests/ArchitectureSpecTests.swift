@@ -117,6 +117,25 @@ import Testing
         }
     }
 
+    @Test func resnet18At32NeedsTwoImagesPerTrainingBatchForItsOneByOneBatchNorms() throws {
+        let spec = try ArchitectureSpec.preset("resnet18", inputSize: 32, channels: 3, classes: 10)
+        #expect(spec.minimumTrainingBatchSize == 2)
+        let smallest = try #require(spec.smallestBatchNormMap())
+        #expect(smallest.layer.hasPrefix("stage4."))
+        #expect(smallest.height == 1 && smallest.width == 1)
+        let larger = try #require(spec.minimumInputSizeForSingleImageBatches())
+        #expect(larger > 32)
+        #expect(try ArchitectureSpec.preset("resnet18", inputSize: larger, channels: 3, classes: 10).minimumTrainingBatchSize == 1)
+        #expect(try ArchitectureSpec.preset("resnet18", inputSize: larger - 1, channels: 3, classes: 10).minimumTrainingBatchSize == 2)
+    }
+
+    @Test(arguments: [("resnet20", 32), ("resnet18", 64), ("vgg11-bn", 32), ("simple-cnn", 16)])
+    func networksWhoseBatchNormsSeeMoreThanOnePixelTrainOnSingleImages(preset: String, size: Int) throws {
+        let spec = try ArchitectureSpec.preset(preset, inputSize: size, channels: 3, classes: 10)
+        #expect(spec.minimumTrainingBatchSize == 1)
+        if preset == "simple-cnn" { #expect(spec.smallestBatchNormMap() == nil) }
+    }
+
     @Test func specSurvivesJSONRoundTrip() throws {
         for name in ArchitectureSpec.presetNames {
             let spec = try ArchitectureSpec.preset(name, inputSize: 64, channels: 3, classes: 5)

@@ -94,6 +94,72 @@ import Testing
         }
     }
 
+    /// Every floating-point option, with a value inside its range (for the list ones).
+    static let floatingPointOptions: [(key: String, valid: any Sendable)] = [
+        ("val-split", 0.2), ("lr", 0.1), ("momentum", 0.9), ("warmup", 1.0), ("lr-gamma", 0.1),
+        ("weight-decay", 0.001), ("label-smoothing", 0.1), ("time-budget", 1.0),
+        ("rotation-range", 10.0), ("width-shift-range", 0.1), ("height-shift-range", 0.1),
+        ("shear-range", 10.0), ("zoom-range", 0.1), ("cval", 0.0), ("random-resized-crop", 0.5),
+        ("random-erasing", 0.5), ("mean", [0.5]), ("std", [0.25]), ("brightness-range", [0.8, 1.2]),
+        ("color-jitter", [0.1, 0.1, 0.1]),
+    ]
+
+    @Test(arguments: [Double.nan, .infinity, -.infinity])
+    func nonFiniteNumbersAreRefusedWithTheFlagAndItsRange(value: Double) throws {
+        for (key, valid) in Self.floatingPointOptions {
+            // A list option gets the non-finite value in its last place, the others valid.
+            let bad: any Sendable = (valid as? [Double]).map { Array($0.dropLast()) + [value] } ?? value
+            do {
+                let c = try ConfigurationLoader.load(file: nil, overrides: ["data": "x", "epochs": 10, key: bad])
+                try c.validate()
+                Issue.record("--\(key) \(value) was accepted")
+            } catch let error as TrainingError {
+                #expect(error.description.hasPrefix("--\(key) "), "\(error.description)")
+                #expect(error.description.contains("finite"), "\(error.description)")
+                #expect(!error.description.contains("\n"))
+            } catch {
+                Issue.record("--\(key) \(value): \(error)")
+            }
+        }
+    }
+
+    @Test func nonFiniteNumbersInAConfigurationFileAreRefusedByName() throws {
+        let file = TestSupport.temporaryDirectory().appendingPathComponent("run.yaml")
+        try "data: x\nlr: .nan\n".write(to: file, atomically: true, encoding: .utf8)
+        do {
+            try ConfigurationLoader.load(file: file.path, overrides: [:]).validate()
+            Issue.record("lr: .nan was accepted")
+        } catch let error as TrainingError {
+            #expect(error.description.hasPrefix("--lr must be a finite number"), "\(error.description)")
+        }
+    }
+
+    @Test(arguments: [
+        (["epochs": Int.max], "--epochs"),
+        (["lr-step": Int.max], "--lr-step"),
+        (["cache-mb": Int.max], "--cache-mb"),
+    ] as [([String: any Sendable], String)])
+    func integersThatWouldOverflowTheScheduleOrTheCacheAreRefused(overrides: [String: any Sendable], fragment: String) throws {
+        let c = try ConfigurationLoader.load(file: nil, overrides: overrides.merging(["data": "x"]) { a, _ in a })
+        #expect(throws: TrainingError.self) { try c.validate() }
+        do { try c.validate() } catch { #expect("\(error)".contains(fragment), "\(error)") }
+    }
+
+    /// A real EACCES, for root too (see `ImageFolderScanTests.unopenableFile`).
+    @Test(.enabled(if: ImageFolderScanTests.unopenableFile != nil))
+    func unreadableConfigurationAndLabelsFilesArePermissionDenied() throws {
+        let path = ImageFolderScanTests.unopenableFile ?? ""
+        #expect(throws: TrainingError.configurationFile(path: path, reason: "permission denied")) {
+            try ConfigurationLoader.load(file: path, overrides: [:])
+        }
+        #expect(throws: TrainingError.labelsFile(path: path, reason: "permission denied")) {
+            try LabelTables.read(path: path)
+        }
+        #expect(throws: TrainingError.configurationFile(path: "/nonexistent/run.yaml", reason: "no such file or directory")) {
+            try ConfigurationLoader.load(file: "/nonexistent/run.yaml", overrides: [:])
+        }
+    }
+
     @Test func aNonWritableOutputFolderIsReportedBeforeTraining() throws {
         var c = TrainingConfiguration()
         c.data = "x"

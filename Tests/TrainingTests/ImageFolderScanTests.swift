@@ -52,6 +52,47 @@ import Testing
         #expect(scan.labels == [1, 2])
     }
 
+    /// A file that open(2) refuses with EACCES even to root. The tests usually run as root,
+    /// which bypasses file modes, so a chmod 000 file proves nothing there; a write-only
+    /// sysctl (mode 0200) is refused by procfs' own permission check, for root too.
+    static let unopenableFile: String? = ["/proc/sys/vm/drop_caches", "/proc/sys/vm/compact_memory"].first { path in
+        let descriptor = open(path, O_RDONLY)
+        if descriptor >= 0 { close(descriptor); return false }
+        return errno == EACCES
+    }
+
+    @Test(.enabled(if: ImageFolderScanTests.unopenableFile != nil))
+    func aFileThatCannotBeOpenedIsPermissionDeniedWithItsPathNotANonImage() throws {
+        let root = TestSupport.temporaryDirectory()
+        try write(Self.jpeg, root.appendingPathComponent("cats/1.jpg"))
+        try write(Self.jpeg, root.appendingPathComponent("dogs/1.jpg"))
+        let forbidden = root.appendingPathComponent("dogs/2.jpg")
+        try FileManager.default.createSymbolicLink(atPath: forbidden.path, withDestinationPath: Self.unopenableFile ?? "")
+        #expect(throws: TrainingError.unreadableFile(path: forbidden.path, reason: "permission denied")) {
+            try ImageFolderScan.scan(root.path)
+        }
+    }
+
+    /// The same for folders and files made unreadable with chmod: only meaningful when
+    /// the tests do not run as root (CommandLineTests covers it as root, through `setpriv`).
+    @Test(.enabled(if: getuid() != 0))
+    func unreadableFoldersAndFilesArePermissionDeniedWhenNotRoot() throws {
+        let root = TestSupport.temporaryDirectory()
+        try write(Self.jpeg, root.appendingPathComponent("cats/1.jpg"))
+        try write(Self.jpeg, root.appendingPathComponent("dogs/1.jpg"))
+        let file = root.appendingPathComponent("dogs/1.jpg"), folder = root.appendingPathComponent("cats")
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: file.path)
+        #expect(throws: TrainingError.unreadableFile(path: file.path, reason: "permission denied")) {
+            try ImageFolderScan.scan(root.path)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: folder.path)
+        #expect(throws: TrainingError.unreadableFile(path: folder.path, reason: "permission denied")) {
+            try ImageFolderScan.scan(root.path)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+    }
+
     @Test func theHymenopteraImagesAreFoundWhenPresent() throws {
         let data = ProcessInfo.processInfo.environment["IMAGECLASSIFIER_DATA"]
             ?? [TestSupport.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path, "/work/shared/data"]

@@ -74,7 +74,7 @@ extension ArchitectureSpec {
             row("conv \(size)×\(size)/\(stride)" + (padding > 0 ? " pad \(padding)" : "") + " \(c)→\(k)",
                 params: weights + (bias ? k : 0), flops: 2 * weights * pixels)
         case .batchNorm(let channels, _):
-            row("batchnorm", params: 2 * channels)
+            row(batchNormRowType, params: 2 * channels)
         case .relu:
             row("relu")
         case .maxPool(let k, let s, let p):

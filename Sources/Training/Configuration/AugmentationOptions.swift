@@ -76,25 +76,26 @@ public struct AugmentationOptions: Codable, Sendable, Equatable {
         func check(_ ok: Bool, _ message: String) throws {
             if !ok { throw TrainingError.invalidConfiguration(message) }
         }
-        try check(rotationRange >= 0 && rotationRange <= 180, "--rotation-range must be in 0…180 degrees")
-        try check(widthShiftRange >= 0 && widthShiftRange < 1, "--width-shift-range must be in [0, 1)")
-        try check(heightShiftRange >= 0 && heightShiftRange < 1, "--height-shift-range must be in [0, 1)")
-        try check(shearRange >= 0 && shearRange < 90, "--shear-range must be in [0, 90) degrees")
-        try check(zoomRange >= 0 && zoomRange < 1, "--zoom-range must be in [0, 1)")
-        try check(cval >= 0 && cval <= 255, "--cval must be in 0…255")
+        try OptionRange.require(rotationRange, "--rotation-range", "of degrees in [0, 180]") { $0 >= 0 && $0 <= 180 }
+        try OptionRange.require(widthShiftRange, "--width-shift-range", "in [0, 1)") { $0 >= 0 && $0 < 1 }
+        try OptionRange.require(heightShiftRange, "--height-shift-range", "in [0, 1)") { $0 >= 0 && $0 < 1 }
+        try OptionRange.require(shearRange, "--shear-range", "of degrees in [0, 90)") { $0 >= 0 && $0 < 90 }
+        try OptionRange.require(zoomRange, "--zoom-range", "in [0, 1)") { $0 >= 0 && $0 < 1 }
+        try OptionRange.require(cval, "--cval", "in [0, 255]") { $0 >= 0 && $0 <= 255 }
         if let range = brightnessRange {
-            try check(range.count == 2 && range[0] > 0 && range[0] <= range[1],
-                      "--brightness-range needs two factors LO,HI with 0 < LO <= HI")
+            // ImageKit draws brightness from [1 − v, 1 + v] with v at most 10.
+            try check(range.count == 2 && range.allSatisfy(\.isFinite) && range[0] > 0 && range[0] <= range[1] && range[1] <= 10,
+                      "--brightness-range needs two finite factors LO,HI with 0 < LO <= HI <= 10, not \(range.map { "\($0)" }.joined(separator: ","))")
         }
         if let scale = randomResizedCrop {
-            try check(scale > 0 && scale <= 1, "--random-resized-crop needs a minimum area fraction in (0, 1]")
+            try OptionRange.require(scale, "--random-resized-crop", "(a minimum area fraction) in (0, 1]") { $0 > 0 && $0 <= 1 }
         }
         if let erasing = randomErasing {
-            try check(erasing >= 0 && erasing <= 1, "--random-erasing needs a probability in [0, 1]")
+            try OptionRange.require(erasing, "--random-erasing", "(a probability) in [0, 1]") { $0 >= 0 && $0 <= 1 }
         }
         if let jitter = colorJitter {
-            try check((1...3).contains(jitter.count) && jitter.allSatisfy { $0 >= 0 && $0 < 1 },
-                      "--color-jitter needs BRIGHTNESS[,CONTRAST[,SATURATION]] strengths in [0, 1)")
+            try check((1...3).contains(jitter.count), "--color-jitter needs BRIGHTNESS[,CONTRAST[,SATURATION]]: one to three strengths")
+            try OptionRange.require(jitter, "--color-jitter", "in [0, 1)") { $0 >= 0 && $0 < 1 }
         }
     }
 }

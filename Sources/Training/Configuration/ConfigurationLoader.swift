@@ -33,17 +33,41 @@ public enum ConfigurationLoader {
             tree["augmentation"] = merged
         }
         do {
-            let json = try JSONSerialization.data(withJSONObject: tree)
-            return (try JSONDecoder().decode(TrainingConfiguration.self, from: json), Set(tree.keys))
+            let json = try JSONSerialization.data(withJSONObject: spellingNonFiniteNumbers(tree))
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
+            return (try decoder.decode(TrainingConfiguration.self, from: json), Set(tree.keys))
         } catch let error as DecodingError {
             throw TrainingError.configurationFile(path: file ?? "(flags)", reason: describe(error))
         }
     }
 
+    /// JSON has no NaN or infinity, so `--lr nan` or `lr: .inf` would stop the tree's trip through
+    /// JSON with Foundation's "Invalid number value"; spelt as strings they come back as numbers
+    /// and meet `validate()`, which names the flag and its range.
+    static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    static func spellingNonFiniteNumbers(_ value: Any) -> Any {
+        switch value {
+        case let number as Double where !number.isFinite:
+            return number.isNaN ? nonFinite.nan : number > 0 ? nonFinite.positiveInfinity : nonFinite.negativeInfinity
+        case let dictionary as [String: Any]:
+            return dictionary.mapValues(spellingNonFiniteNumbers)
+        case let array as [Any]:
+            return array.map(spellingNonFiniteNumbers)
+        default:
+            return value
+        }
+    }
+
     /// JSON is read as YAML too (YAML 1.2 is a superset), so one parser serves both.
     static func readTree(_ path: String) throws -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrainingError.configurationFile(path: path, reason: "no such file or not readable")
+        let data: Data
+        do {
+            data = try FileAccess.contents(of: path)
+        } catch TrainingError.unreadableFile(_, let reason) {
+            throw TrainingError.configurationFile(path: path, reason: reason)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TrainingError.configurationFile(path: path, reason: "not UTF-8 text")

@@ -16,33 +16,38 @@ extension TrainingConfiguration {
         if val != nil && valSplit != nil {
             throw TrainingError.invalidConfiguration("--val and --val-split cannot be used together: give a validation folder or a split fraction")
         }
-        if let valSplit {
-            try check(valSplit >= 0 && valSplit < 1, "--val-split must be in [0, 1)")
-        }
-        if let inputSize { try check((8...1024).contains(inputSize), "--input-size must be in 8…1024") }
+        if let valSplit { try OptionRange.require(valSplit, "--val-split", "in [0, 1)") { $0 >= 0 && $0 < 1 } }
+        if let inputSize { try OptionRange.require(inputSize, "--input-size", in: 8...1024) }
         if let channels { try check(channels == 1 || channels == 3, "--channels must be 1 or 3") }
         if let mean, let std {
             try check(mean.count == std.count, "--mean and --std need the same number of values")
         }
-        if let std { try check(std.allSatisfy { $0 > 0 }, "--std values must be positive") }
-        try check(epochs >= 1, "--epochs must be at least 1")
-        try check(batchSize >= 1 && batchSize <= 65536, "--batch-size must be in 1…65536")
-        if let lr { try check(lr > 0 && lr.isFinite, "--lr must be positive") }
-        try check(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1)")
-        try check(warmup >= 0 && warmup < Double(epochs), "--warmup must be shorter than --epochs")
-        try check(lrStep >= 1, "--lr-step must be at least 1")
-        try check(lrGamma > 0 && lrGamma <= 1, "--lr-gamma must be in (0, 1]")
-        if let weightDecay { try check(weightDecay >= 0, "--weight-decay must not be negative") }
-        try check(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1)")
+        // Means and deviations of pixels scaled to [0, 1].
+        if let mean { try OptionRange.require(mean, "--mean", "in [0, 1]") { $0 >= 0 && $0 <= 1 } }
+        if let std { try OptionRange.require(std, "--std", "> 0") { $0 > 0 } }
+        // Upper bounds on counts keep `epochs × steps per epoch` (the schedule's length) and
+        // the cache's byte budget far inside Int.
+        try OptionRange.require(epochs, "--epochs", in: 1...100_000)
+        try OptionRange.require(batchSize, "--batch-size", in: 1...65536)
+        if let lr { try OptionRange.require(lr, "--lr", "> 0") { $0 > 0 } }
+        try OptionRange.require(momentum, "--momentum", "in [0, 1)") { $0 >= 0 && $0 < 1 }
+        try OptionRange.require(warmup, "--warmup", "in [0, \(epochs)) (shorter than --epochs)") { $0 >= 0 && $0 < Double(epochs) }
+        try OptionRange.require(lrStep, "--lr-step", in: 1...100_000)
+        try OptionRange.require(lrGamma, "--lr-gamma", "in (0, 1]") { $0 > 0 && $0 <= 1 }
+        if let weightDecay { try OptionRange.require(weightDecay, "--weight-decay", "in [0, 1]") { $0 >= 0 && $0 <= 1 } }
+        try OptionRange.require(labelSmoothing, "--label-smoothing", "in [0, 1)") { $0 >= 0 && $0 < 1 }
         if let classWeights {
             try check(classWeights == "auto" || classWeights == "none",
                       "--class-weights accepts 'auto' or 'none', not '\(classWeights)'")
         }
         if let earlyStopping { try check(earlyStopping >= 1, "--early-stopping PATIENCE must be at least 1") }
-        if let timeBudget { try check(timeBudget > 0 && timeBudget.isFinite, "--time-budget MINUTES must be positive") }
-        if let threads { try check((1...256).contains(threads), "--threads must be in 1…256") }
-        try check((1...64).contains(workers), "--workers must be in 1…64")
-        try check(cacheMb >= 0, "--cache-mb must not be negative")
+        // At least 0.6 s: the schedule divides the time spent by the budget, which must stay within Int steps.
+        if let timeBudget {
+            try OptionRange.require(timeBudget, "--time-budget", "of minutes in [0.01, 1000000]") { $0 >= 0.01 && $0 <= 1_000_000 }
+        }
+        if let threads { try OptionRange.require(threads, "--threads", in: 1...256) }
+        try OptionRange.require(workers, "--workers", in: 1...64)
+        try OptionRange.require(cacheMb, "--cache-mb", in: 0...1_048_576)
         try check(out.hasSuffix(".safetensors"), "--out must name a .safetensors file, not '\(out)'")
         try augmentation.validate()
 

@@ -12,11 +12,10 @@ enum ImageFileSniffer {
         case notAnImage
     }
 
-    static func sniff(path: String) -> Verdict {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return .notAnImage }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 32)) ?? Data()
-        return sniff(Array(head))
+    /// Throws `unreadableFile` (with strerror's reason) when the file cannot be opened or read:
+    /// a file the trainer may not read is not a "not an image".
+    static func sniff(path: String) throws -> Verdict {
+        sniff(try FileAccess.head(of: path, count: 32))
     }
 
     static func sniff(_ bytes: [UInt8]) -> Verdict {

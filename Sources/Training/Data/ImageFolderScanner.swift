@@ -13,24 +13,16 @@ public struct ImageFolderScan: Sendable {
     /// Files that are not images at all (text, archives, …).
     public var skippedOther: [String]
 
+    /// Throws `unreadableFile` with the path and the reason ("permission denied") for a folder
+    /// or file that cannot be listed or read, rather than counting it as empty or not an image.
     public static func scan(_ root: String, classNames expected: [String]? = nil) throws -> ImageFolderScan {
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard manager.fileExists(atPath: root, isDirectory: &isDirectory) else {
-            throw TrainingError.missingDirectory(root)
+        switch try FileAccess.kind(of: root) {
+        case nil: throw TrainingError.missingDirectory(root)
+        case .directory?: break
+        default: throw TrainingError.notADirectory(root)
         }
-        guard isDirectory.boolValue else { throw TrainingError.notADirectory(root) }
-        let entries: [String]
-        do {
-            entries = try manager.contentsOfDirectory(atPath: root)
-        } catch {
-            throw TrainingError.unreadableFile(path: root, reason: "cannot list the folder")
-        }
-        let classes = entries.filter { name in
-            var isDir: ObjCBool = false
-            return !name.hasPrefix(".")
-                && manager.fileExists(atPath: (root as NSString).appendingPathComponent(name), isDirectory: &isDir)
-                && isDir.boolValue
+        let classes = try FileAccess.names(in: root).filter { name in
+            try !name.hasPrefix(".") && FileAccess.kind(of: (root as NSString).appendingPathComponent(name)) == .directory
         }.sorted()
         guard !classes.isEmpty else { throw TrainingError.noClasses(root) }
 
@@ -50,8 +42,8 @@ public struct ImageFolderScan: Sendable {
             guard let label = classNames.firstIndex(of: className) else { continue }
             let folder = (root as NSString).appendingPathComponent(className)
             var found = 0
-            for path in listFiles(folder) {
-                switch ImageFileSniffer.sniff(path: path) {
+            for path in try listFiles(folder) {
+                switch try ImageFileSniffer.sniff(path: path) {
                 case .supported:
                     scan.files.append(path)
                     scan.labels.append(label)
@@ -68,18 +60,14 @@ public struct ImageFolderScan: Sendable {
     }
 
     /// Regular files below `folder`, recursively, hidden names skipped, sorted.
-    static func listFiles(_ folder: String) -> [String] {
-        let manager = FileManager.default
+    static func listFiles(_ folder: String) throws -> [String] {
         var result: [String] = []
-        guard let names = try? manager.contentsOfDirectory(atPath: folder) else { return [] }
-        for name in names.sorted() where !name.hasPrefix(".") {
+        for name in try FileAccess.names(in: folder).sorted() where !name.hasPrefix(".") {
             let path = (folder as NSString).appendingPathComponent(name)
-            var isDir: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDir) else { continue }
-            if isDir.boolValue {
-                result += listFiles(path)
-            } else {
-                result.append(path)
+            switch try FileAccess.kind(of: path) {
+            case .directory?: result += try listFiles(path)
+            case .file?: result.append(path)
+            case .other?, nil: continue  // sockets, FIFOs and dangling links hold no images
             }
         }
         return result

@@ -20,8 +20,11 @@ public enum LabelTables {
 
     /// One class name per non-empty line; blank lines and `#` comments skipped.
     public static func read(path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrainingError.labelsFile(path: path, reason: "no such file or not readable")
+        let data: Data
+        do {
+            data = try FileAccess.contents(of: path)
+        } catch TrainingError.unreadableFile(_, let reason) {
+            throw TrainingError.labelsFile(path: path, reason: reason)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TrainingError.labelsFile(path: path, reason: "not UTF-8 text")

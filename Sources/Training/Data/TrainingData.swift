@@ -106,6 +106,8 @@ public struct TrainingData: Sendable {
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            // An IDX file that cannot be read says why, rather than that it is not IDX.
+            _ = try FileAccess.head(of: path, count: 1)
             throw TrainingError.invalidConfiguration(
                 "\(path) is neither a folder of class subfolders nor an IDX images file")
         }

@@ -93,10 +93,16 @@ extension Trainer {
 
     /// One pass over the training data through the whole network.
     func trainEpoch(shuffleSeed: UInt64, augmentSeed: UInt64) throws -> (loss: Double, accuracy: Double, images: Int) {
-        let stream = trainLoader.epoch(shuffleSeed: shuffleSeed, augmentSeed: augmentSeed, dropSingleton: true)
+        let stream = trainLoader.epoch(shuffleSeed: shuffleSeed, augmentSeed: augmentSeed)
         defer { stream.cancel() }
-        var lossSum = 0.0, correct = 0, seen = 0, done = 0
+        var lossSum = 0.0, correct = 0, seen = 0, done = 0, skipped = 0
         for batch in stream {
+            // The last batch, or one that lost images to decode failures, can be too small for BatchNorm.
+            if batch.labels.count < minimumTrainingBatch {
+                skipped += 1
+                done += 1
+                continue
+            }
             network.zeroGradients()
             let logits = network.forward(batch.images, training: true)
             let (batchLoss, gradient) = loss.loss(logits: logits, labels: batch.labels)
@@ -118,8 +124,17 @@ extension Trainer {
                 break
             }
         }
+        reportSkippedBatches(skipped)
         guard seen > 0 else { throw TrainingError.noUsableImages("the training data (every image failed to load)") }
         return (lossSum / Double(seen), Double(correct) / Double(seen), seen)
+    }
+
+    /// Says how many batches of one image an epoch left out (`minimumTrainingBatch`).
+    private func reportSkippedBatches(_ count: Int) {
+        guard count > 0 else { return }
+        let what = count == 1 ? "a batch" : "\(count) batches"
+        printer.write("epoch \(epoch): skipped \(what) of 1 image (BatchNorm in \(network.spec.preset ?? configuration.arch) at "
+                      + "\(network.spec.inputWidth)×\(network.spec.inputHeight) trains on \(minimumTrainingBatch) or more)")
     }
 
     /// One pass of the head alone over cached backbone features.

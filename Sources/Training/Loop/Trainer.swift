@@ -17,6 +17,9 @@ final class Trainer {
     let optimizer: any TrainingOptimizer
     let policy: LearningRatePolicy
     let paths: (model: String, report: String, checkpoint: String)
+    /// The fewest images a training step may have (`ArchitectureSpec.minimumTrainingBatchSize`);
+    /// a smaller batch, left by failed images or the end of the data, is skipped.
+    let minimumTrainingBatch: Int
     /// Validation scores the model as it will be served: averaged with mirror images when
     /// its preprocessing says so (`--flip-tta`).
     var averagesFlips: Bool { data.preprocessing.averagesFlips }
@@ -76,6 +79,7 @@ final class Trainer {
         if let base {
             labelMapping = try TransferLearning.apply(base, to: network, classNames: data.classNames).mapping
         }
+        minimumTrainingBatch = try Self.checkTrainingBatch(spec, configuration: configuration, images: data.train.count)
 
         // Data pipeline: two caches sharing the memory budget in proportion to their images.
         let budget = configuration.cacheMb << 20
@@ -110,6 +114,27 @@ final class Trainer {
             try restore(checkpoint)
         }
         if configuration.freezeBackbone { network.setBackboneFrozen(true) }
+    }
+
+    /// Refuses at start-up a batch size that BatchNorm cannot train on, naming the layer and the
+    /// way out; the head alone (a frozen backbone throughout) has no BatchNorm and takes any batch.
+    private static func checkTrainingBatch(_ spec: ArchitectureSpec, configuration: TrainingConfiguration,
+                                           images: Int) throws -> Int {
+        let trainsBackbone = !configuration.freezeBackbone || configuration.unfreezeAfter != nil
+        guard trainsBackbone, let map = spec.smallestBatchNormMap() else { return 1 }
+        let minimum = spec.minimumTrainingBatchSize
+        let name = "\(spec.preset ?? configuration.arch) at \(spec.inputWidth)×\(spec.inputHeight)"
+        let why = "BatchNorm layer '\(map.layer)' sees a \(map.height)×\(map.width) map, and training needs more than one value per channel"
+        if configuration.batchSize < minimum {
+            let larger = spec.minimumInputSizeForSingleImageBatches().map { ", or --input-size \($0) or more" } ?? ""
+            throw TrainingError.invalidConfiguration(
+                "--batch-size \(configuration.batchSize) is too small for \(name): \(why); use --batch-size \(minimum) or more\(larger)")
+        }
+        if images < minimum {
+            throw TrainingError.invalidConfiguration(
+                "\(configuration.data) has \(images) training image(s), too few for \(name): \(why)")
+        }
+        return minimum
     }
 
     private func restore(_ checkpoint: TrainingCheckpoint) throws {

@@ -43,8 +43,13 @@ public enum TrainingSession {
         // The checkpoint already holds every weight; the --init-from model is not needed again.
         resumed.initFrom = nil
         let allowed: Set<String> = ["epochs", "threads", "workers", "cache-mb", "resume", "early-stopping"]
-        let givenJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(given)) as? [String: Any] ?? [:]
-        let savedJSON = try JSONSerialization.jsonObject(with: JSONEncoder().encode(saved)) as? [String: Any] ?? [:]
+        // Given values are not validated yet: a NaN flag must compare as different, not stop the encoder.
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: ConfigurationLoader.nonFinite.positiveInfinity,
+            negativeInfinity: ConfigurationLoader.nonFinite.negativeInfinity, nan: ConfigurationLoader.nonFinite.nan)
+        let givenJSON = try JSONSerialization.jsonObject(with: encoder.encode(given)) as? [String: Any] ?? [:]
+        let savedJSON = try JSONSerialization.jsonObject(with: encoder.encode(saved)) as? [String: Any] ?? [:]
         for key in givenKeys.sorted() where !allowed.contains(key) {
             let a = givenJSON[key].map { "\($0)" }, b = savedJSON[key].map { "\($0)" }
             if a != b {

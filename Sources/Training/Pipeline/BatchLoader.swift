@@ -48,10 +48,10 @@ public final class BatchLoader: Sendable {
     }
 
     /// Starts producing one epoch in the background. `augmentSeed` nil: no augmentation
-    /// (evaluation). `dropSingleton` drops a last batch of one image (BatchNorm needs two).
-    public func epoch(shuffleSeed: UInt64?, augmentSeed: UInt64?, dropSingleton: Bool = false) -> BatchStream {
-        var order = self.order(shuffleSeed: shuffleSeed)
-        if dropSingleton && order.count % batchSize == 1 && order.count > 1 { order.removeLast() }
+    /// (evaluation). Batches may come out smaller than `batchSize` (the last one, failed
+    /// images); the trainer decides what BatchNorm can take.
+    public func epoch(shuffleSeed: UInt64?, augmentSeed: UInt64?) -> BatchStream {
+        let order = self.order(shuffleSeed: shuffleSeed)
         let stream = BatchStream(capacity: prefetch, batchCount: (order.count + batchSize - 1) / batchSize)
         let thread = Thread { [self, order] in
             self.produce(order: order, augmentSeed: augmentSeed, into: stream)

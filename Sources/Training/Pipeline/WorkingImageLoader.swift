@@ -44,12 +44,7 @@ public struct WorkingImageLoader: Sendable {
 
     /// Decodes a JPEG or PNG file (EXIF-oriented, DCT-downscaled when large).
     public func load(path: String) throws -> WorkingImage {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TrainingError.unreadableFile(path: path, reason: "cannot read the file")
-        }
+        let data = try FileAccess.contents(of: path)
         let image: RGBImage
         do {
             image = try decoder.decode(data)
