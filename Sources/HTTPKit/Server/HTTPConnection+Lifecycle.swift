@@ -137,9 +137,12 @@ extension HTTPConnection {
     // MARK: Closing
 
     /// Graceful close after the last response: stop sending (FIN), then read
-    /// and discard until the client closes or the linger time passes, so
-    /// unread request bytes do not make the kernel send a reset that could
-    /// destroy the response before the client reads it (RFC 9112 §9.6).
+    /// and discard until the client closes, the linger time passes or
+    /// `maxLingerDiscardBytes` have been read, so unread request bytes do not
+    /// make the kernel send a reset that could destroy the response before
+    /// the client reads it (RFC 9112 §9.6). This matters most after an early
+    /// 413: clients such as Python's urllib write the whole body before they
+    /// read, and a reset mid-body is all they would report.
     func beginClose() {
         guard !closed, !lingering else { return }
         if peerFinished {
@@ -158,7 +161,7 @@ extension HTTPConnection {
                 let count = read(fd, scratch.baseAddress, scratch.count)
                 if count > 0 {
                     discardedWhileLingering += count
-                    if discardedWhileLingering > 1 << 20 { return abort() }
+                    if discardedWhileLingering > server.configuration.maxLingerDiscardBytes { return abort() }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {

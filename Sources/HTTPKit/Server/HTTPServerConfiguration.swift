@@ -9,6 +9,12 @@ public struct HTTPServerConfiguration: Sendable {
     public var backlog: Int32 = 512
     /// Connections beyond this get 503 and are closed at once.
     public var maxConnections: Int = 1024
+    /// Most bytes read and discarded after an early error response (a 413
+    /// before the body is read), so that a client still sending its body
+    /// reads the answer instead of a reset (RFC 9112 §9.6, nginx's
+    /// "lingering close"). Beyond it, or after `timeouts.lingerOnClose`, the
+    /// connection is closed anyway: a client cannot make the server read forever.
+    public var maxLingerDiscardBytes: Int = 64 * 1024 * 1024
     public var limits = HTTPParserLimits()
     public var timeouts = HTTPTimeouts()
     /// Peers whose `Forwarded` / `X-Forwarded-For` are believed.
