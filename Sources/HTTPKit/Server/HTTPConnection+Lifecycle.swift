@@ -210,6 +210,20 @@ extension HTTPConnection {
         }
     }
 
+    /// The shutdown grace period is over. A request whose handler has not
+    /// answered yet gets 503 with `Connection: close` now, so its client
+    /// learns it was not served (and may retry elsewhere) instead of seeing a
+    /// bare close; one whose response is already being written is cut, since
+    /// nothing can be added to a response in progress (RFC 9112 §8).
+    func endGrace() {
+        guard !closed else { return }
+        guard inFlight, !responseStarted else { return abort() }
+        handlerAnswerDropped = true
+        inFlight = false
+        respondAndClose(.serviceUnavailable("the server is shutting down", retryAfterSeconds: 1, code: "shutting_down"),
+                        version: inFlightVersion)
+    }
+
     // MARK: Source state (Dispatch sources must be resumed as often as suspended)
 
     func resumeReading() {

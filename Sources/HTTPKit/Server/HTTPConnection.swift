@@ -39,6 +39,13 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// A request is with its handler, or its streamed response is being written.
     var inFlight = false
+    /// The in-flight request's response head has been queued.
+    var responseStarted = false
+    /// The in-flight request was answered without its handler (503 at the end
+    /// of the shutdown grace); the handler's late response is dropped.
+    var handlerAnswerDropped = false
+    /// The version of the request being handled, for a response made for it.
+    var inFlightVersion = HTTPVersion.http1_1
     /// Close once the pending output is written.
     var closeWhenFlushed = false
     /// The client shut down its sending side (read returned 0).
@@ -190,6 +197,8 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func dispatch(_ request: HTTPRequest) {
         inFlight = true
+        responseStarted = false
+        inFlightVersion = request.version
         if timerKind != .write { arm(.none) }
         var request = request
         request.peerAddress = peer?.description
@@ -208,7 +217,8 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func send(_ response: HTTPResponse, for request: HTTPRequest) {
-        guard !closed else { return }
+        guard !closed, !handlerAnswerDropped else { return }
+        responseStarted = true
         var keepAlive = request.keepAlive && !draining
         if response.headers.containsToken("close", in: "Connection") { keepAlive = false }
         let framing = HTTPResponseSerializer.framing(for: response, version: request.version)

@@ -155,7 +155,8 @@ public final class HTTPServer: Sendable {
     /// Graceful shutdown: stop accepting, close idle keep-alive connections,
     /// answer requests already sent (see `HTTPConnection.beginDraining`),
     /// let in-flight requests finish (their responses carry
-    /// `Connection: close`) for up to `gracePeriod`, then close the rest.
+    /// `Connection: close`) for up to `gracePeriod`, then answer those still
+    /// with their handler 503 and close the rest (`HTTPConnection.endGrace`).
     /// Returns when every connection is closed. Safe to call more than once.
     public func shutdown(gracePeriod: Duration? = nil) async {
         let grace = gracePeriod ?? configuration.shutdownGracePeriod
@@ -188,11 +189,17 @@ public final class HTTPServer: Sendable {
         let drained = Task { await self.waitUntilDrained() }
         let forceClose = Task {
             try await Task.sleep(for: grace)
-            let remaining = self.state.withLock { Array($0.connections.values) }
-            if !remaining.isEmpty {
-                self.logger.warning("grace period over; closing connections", metadata: ["connections": "\(remaining.count)"])
+            let unfinished = self.state.withLock { Array($0.connections.values) }
+            if !unfinished.isEmpty {
+                self.logger.warning("grace period over; answering 503 and closing", metadata: ["connections": "\(unfinished.count)"])
             }
-            for connection in remaining {
+            for connection in unfinished {
+                connection.queue.async { connection.endGrace() }
+            }
+            // The 503s linger like any error response; a client that does not
+            // read them cannot hold shutdown beyond the linger time.
+            try await Task.sleep(for: self.configuration.timeouts.lingerOnClose)
+            for connection in self.state.withLock({ Array($0.connections.values) }) {
                 connection.queue.async { connection.abort() }
             }
         }
