@@ -74,6 +74,11 @@ extension HTTPConnection {
     /// only moved when it would fire after the new deadline; one that fires early finds
     /// the later deadline and re-arms itself for it (`onTimer`).
     func arm(_ kind: TimerKind) {
+        if kind != .keepAlive {
+            idleSince.store(0, ordering: .relaxed)
+        } else if timerKind != .keepAlive {
+            idleSince.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+        }
         timerKind = kind
         let interval: Duration? =
             switch kind {
@@ -173,10 +178,25 @@ extension HTTPConnection {
         }
     }
 
+    /// The server picked this idle keep-alive connection to make room for a
+    /// new one. Closing it is allowed at any time (RFC 9112 §9.5) and its
+    /// client retries on a new connection (§9.3.1), unless a request has
+    /// started to arrive since it was picked: then it stays.
+    func closeToMakeRoom() {
+        let stillIdle = !closed && !inFlight && !lingering && timerKind == .keepAlive && parser.phase == .idle
+            && outboundOffset == outbound.count && Socket.pendingInput(fd) == .nothing
+        if stillIdle {
+            abort()
+        } else {
+            server.evictionFailed(self)
+        }
+    }
+
     /// Closes now. Idempotent.
     func abort() {
         guard !closed else { return }
         closed = true
+        idleSince.store(0, ordering: .relaxed)
         resumeReading()
         resumeWriting()
         readSource.cancel()

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -59,6 +60,12 @@ final class HTTPConnection: @unchecked Sendable {
     var discardedWhileLingering = 0
     var closed = false
     var cancelledSources = 0
+    /// When this connection became an idle keep-alive connection (uptime
+    /// nanoseconds), 0 while it is not one. Atomic because the accept path
+    /// reads it, under the server's lock, to pick the oldest idle connection
+    /// to close when a limit is reached; only `queue` writes it, except the
+    /// accept path's claim (compare-and-exchange to 0).
+    let idleSince = Atomic<UInt64>(0)
 
     init(fd: Int32, peer: IPAddress?, queue: DispatchQueue, server: HTTPServer) {
         self.fd = fd
