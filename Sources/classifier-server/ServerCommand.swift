@@ -32,6 +32,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: help("max_images_per_request")) var maxImagesPerRequest: String?
     @Option(help: help("max_top_k")) var maxTopK: String?
     @Option(help: help("max_connections")) var maxConnections: String?
+    @Option(help: help("max_connections_per_client")) var maxConnectionsPerClient: String?
     @Option(help: help("max_batch_size")) var maxBatchSize: String?
     @Option(help: help("max_batch_wait_ms")) var maxBatchWaitMs: String?
     @Option(help: help("queue_capacity")) var queueCapacity: String?
@@ -59,7 +60,8 @@ struct ServerCommand: AsyncParsableCommand {
         let values: [(String, String?)] = [
             ("host", host), ("port", port), ("model", model), ("max_body_bytes", maxBodyBytes),
             ("max_pixels", maxPixels), ("max_dimension", maxDimension), ("max_images_per_request", maxImagesPerRequest),
-            ("max_top_k", maxTopK), ("max_connections", maxConnections), ("max_batch_size", maxBatchSize),
+            ("max_top_k", maxTopK), ("max_connections", maxConnections),
+            ("max_connections_per_client", maxConnectionsPerClient), ("max_batch_size", maxBatchSize),
             ("max_batch_wait_ms", maxBatchWaitMs), ("queue_capacity", queueCapacity), ("inference_threads", inferenceThreads),
             ("decode_concurrency", decodeConcurrency), ("decode_time_limit_ms", decodeTimeLimitMs), ("retry_after_seconds", retryAfterSeconds), ("watch_model", watchModel),
             ("reload_poll_seconds", reloadPollSeconds), ("reload_debounce_ms", reloadDebounceMs),

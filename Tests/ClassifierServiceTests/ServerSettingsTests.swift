@@ -104,6 +104,16 @@ import Testing
         #expect(Set(resolved.sources.keys) == Set(SettingDescriptor.all.map(\.key)))
     }
 
+    @Test func thePerClientConnectionCapReachesTheHTTPServer() throws {
+        var settings = ServerSettings()
+        #expect(settings.maxConnectionsPerClient == 64)
+        settings.maxConnectionsPerClient = 3
+        #expect(ClassifierServer(settings: settings).http.configuration.maxConnectionsPerClient == 3)
+        // Above the global limit it means the global limit.
+        settings.maxConnections = 2
+        #expect(ClassifierServer(settings: settings).http.configuration.maxConnectionsPerClient == 2)
+    }
+
     @Test func theDocumentedConfigurationTableIsCurrent() throws {
         let text = try String(contentsOf: TestData.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(text.contains(SettingsReport.markdownTable()))

@@ -27,7 +27,7 @@ import Testing
         #expect(await busy.isClosedByServer())
     }
 
-    @Test func theGracePeriodBoundsTheWait() async throws {
+    @Test func aRequestStillRunningWhenTheGraceEndsGets503AndClose() async throws {
         let server = try TestServer.start()
         let busy = try RawClient(port: server.port)
         try busy.send("GET /gate HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -35,8 +35,27 @@ import Testing
         let start = ContinuousClock.now
         await server.server.shutdown(gracePeriod: .milliseconds(300))
         #expect(ContinuousClock.now - start < .seconds(5))
+        let response = try await busy.readResponse()
+        #expect(response.status == 503)
+        #expect(response.header("Connection") == "close")
+        #expect(response.header("Content-Type") == "application/json")
+        #expect(response.text.contains("shutting_down"))
         #expect(await busy.isClosedByServer())
+        // The handler finishing later writes nothing more.
         await server.gate.open()
+        #expect(await busy.isClosedByServer())
+    }
+
+    @Test func aResponseAlreadyBeingStreamedWhenTheGraceEndsIsCutNotFollowedBy503() async throws {
+        let server = try TestServer.start()
+        let client = try RawClient(port: server.port)
+        try client.send("GET /stream?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(100))
+        await server.server.shutdown(gracePeriod: .milliseconds(150))
+        let raw = try await client.readToEnd()
+        #expect(raw.hasPrefix("HTTP/1.1 200 "))
+        #expect(!raw.contains("503"))
+        #expect(!raw.hasSuffix("0\r\n\r\n"), "the chunked body must be left unterminated: \(raw)")
     }
 
     // The classifier server lost uploads sent as SIGTERM arrived: connections

@@ -46,6 +46,10 @@ public final class ClassifierServer: Sendable {
 
         var configuration = HTTPServerConfiguration(host: settings.host, port: settings.port)
         configuration.maxConnections = settings.maxConnections
+        // Not a validation error: whoever lowers max_connections below the
+        // per-client default should not have to set both; a cap above the
+        // global limit would mean the same as one equal to it.
+        configuration.maxConnectionsPerClient = min(settings.maxConnectionsPerClient, settings.maxConnections)
         configuration.limits.maxBodySize = settings.maxBodyBytes
         configuration.trustedProxies = settings.trustedProxies.compactMap { IPAddressRange($0) ?? IPAddressRange($0 + (($0.contains(":")) ? "/128" : "/32")) }
         configuration.shutdownGracePeriod = .milliseconds(Int(settings.shutdownGraceSeconds * 1000))

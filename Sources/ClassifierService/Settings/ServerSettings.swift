@@ -32,8 +32,13 @@ public struct ServerSettings: Sendable, Equatable, Codable {
     public var maxImagesPerRequest = 16
     /// Upper bound on `top_k` (it is also capped at the number of classes).
     public var maxTopK = 100
-    /// Most simultaneous connections; beyond it the HTTP layer answers 503 and closes.
+    /// Most simultaneous connections; at it the HTTP layer closes the oldest idle
+    /// keep-alive connection, or answers 503 and closes when none is idle.
     public var maxConnections = 512
+    /// Most simultaneous connections from one client address (trusted proxies
+    /// excepted); beyond it 429 and close. An eighth of `maxConnections` by
+    /// default, so one client cannot take them all.
+    public var maxConnectionsPerClient = 64
 
     // MARK: Inference
     /// Most images in one forward pass.

@@ -48,10 +48,11 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func internalError(_ message: String = "internal server error") -> HTTPError {
         HTTPError(.internalServerError, code: "internal_error", message: message)
     }
-    public static func serviceUnavailable(_ message: String, retryAfterSeconds: Int? = nil) -> HTTPError {
+    public static func serviceUnavailable(_ message: String, retryAfterSeconds: Int? = nil,
+                                          code: String = "service_unavailable") -> HTTPError {
         var headers = HTTPHeaders()
         if let retryAfterSeconds { headers.add("Retry-After", String(retryAfterSeconds)) }
-        return HTTPError(.serviceUnavailable, code: "service_unavailable", message: message, headers: headers)
+        return HTTPError(.serviceUnavailable, code: code, message: message, headers: headers)
     }
 
     /// This error as a response with a JSON body.

@@ -74,6 +74,11 @@ extension HTTPConnection {
     /// only moved when it would fire after the new deadline; one that fires early finds
     /// the later deadline and re-arms itself for it (`onTimer`).
     func arm(_ kind: TimerKind) {
+        if kind != .keepAlive {
+            idleSince.store(0, ordering: .relaxed)
+        } else if timerKind != .keepAlive {
+            idleSince.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+        }
         timerKind = kind
         let interval: Duration? =
             switch kind {
@@ -137,9 +142,12 @@ extension HTTPConnection {
     // MARK: Closing
 
     /// Graceful close after the last response: stop sending (FIN), then read
-    /// and discard until the client closes or the linger time passes, so
-    /// unread request bytes do not make the kernel send a reset that could
-    /// destroy the response before the client reads it (RFC 9112 §9.6).
+    /// and discard until the client closes, the linger time passes or
+    /// `maxLingerDiscardBytes` have been read, so unread request bytes do not
+    /// make the kernel send a reset that could destroy the response before
+    /// the client reads it (RFC 9112 §9.6). This matters most after an early
+    /// 413: clients such as Python's urllib write the whole body before they
+    /// read, and a reset mid-body is all they would report.
     func beginClose() {
         guard !closed, !lingering else { return }
         if peerFinished {
@@ -158,7 +166,7 @@ extension HTTPConnection {
                 let count = read(fd, scratch.baseAddress, scratch.count)
                 if count > 0 {
                     discardedWhileLingering += count
-                    if discardedWhileLingering > 1 << 20 { return abort() }
+                    if discardedWhileLingering > server.configuration.maxLingerDiscardBytes { return abort() }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -170,11 +178,26 @@ extension HTTPConnection {
         }
     }
 
+    /// The server picked this idle keep-alive connection to make room for a
+    /// new one. Closing it is allowed at any time (RFC 9112 §9.5) and its
+    /// client retries on a new connection (§9.3.1), unless a request has
+    /// started to arrive since it was picked: then it stays.
+    func closeToMakeRoom() {
+        let stillIdle = !closed && !inFlight && !lingering && timerKind == .keepAlive && parser.phase == .idle
+            && outboundOffset == outbound.count && Socket.pendingInput(fd) == .nothing
+        if stillIdle {
+            abort()
+        } else {
+            server.evictionFailed(self)
+        }
+    }
+
     /// Closes now. Idempotent.
     func abort() {
         guard !closed else { return }
         closed = true
         cancelHandlerOfDepartedClient()
+        idleSince.store(0, ordering: .relaxed)
         resumeReading()
         resumeWriting()
         readSource.cancel()
@@ -206,6 +229,20 @@ extension HTTPConnection {
         case .nothing, .closed:
             abort()
         }
+    }
+
+    /// The shutdown grace period is over. A request whose handler has not
+    /// answered yet gets 503 with `Connection: close` now, so its client
+    /// learns it was not served (and may retry elsewhere) instead of seeing a
+    /// bare close; one whose response is already being written is cut, since
+    /// nothing can be added to a response in progress (RFC 9112 §8).
+    func endGrace() {
+        guard !closed else { return }
+        guard inFlight, !responseStarted else { return abort() }
+        handlerAnswerDropped = true
+        inFlight = false
+        respondAndClose(.serviceUnavailable("the server is shutting down", retryAfterSeconds: 1, code: "shutting_down"),
+                        version: inFlightVersion)
     }
 
     // MARK: Source state (Dispatch sources must be resumed as often as suspended)

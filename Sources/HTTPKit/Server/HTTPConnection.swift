@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -39,6 +40,13 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// A request is with its handler, or its streamed response is being written.
     var inFlight = false
+    /// The in-flight request's response head has been queued.
+    var responseStarted = false
+    /// The in-flight request was answered without its handler (503 at the end
+    /// of the shutdown grace); the handler's late response is dropped.
+    var handlerAnswerDropped = false
+    /// The version of the request being handled, for a response made for it.
+    var inFlightVersion = HTTPVersion.http1_1
     /// Close once the pending output is written.
     var closeWhenFlushed = false
     /// The client shut down its sending side (read returned 0).
@@ -54,6 +62,12 @@ final class HTTPConnection: @unchecked Sendable {
     var cancelledSources = 0
     /// The task running the current request's handler, while there is one.
     var handlerTask: Task<Void, Never>?
+    /// When this connection became an idle keep-alive connection (uptime
+    /// nanoseconds), 0 while it is not one. Atomic because the accept path
+    /// reads it, under the server's lock, to pick the oldest idle connection
+    /// to close when a limit is reached; only `queue` writes it, except the
+    /// accept path's claim (compare-and-exchange to 0).
+    let idleSince = Atomic<UInt64>(0)
 
     init(fd: Int32, peer: IPAddress?, queue: DispatchQueue, server: HTTPServer) {
         self.fd = fd
@@ -193,6 +207,8 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func dispatch(_ request: HTTPRequest) {
         inFlight = true
+        responseStarted = false
+        inFlightVersion = request.version
         if timerKind != .write { arm(.none) }
         var request = request
         request.peerAddress = peer?.description
@@ -221,7 +237,8 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func send(_ response: HTTPResponse, for request: HTTPRequest) {
         handlerTask = nil
-        guard !closed else { return }
+        guard !closed, !handlerAnswerDropped else { return }
+        responseStarted = true
         var keepAlive = request.keepAlive && !draining
         if response.headers.containsToken("close", in: "Connection") { keepAlive = false }
         let framing = HTTPResponseSerializer.framing(for: response, version: request.version)

@@ -31,6 +31,10 @@ public final class HTTPServer: Sendable {
         var port = 0
         var acceptSource: (any DispatchSourceRead)?
         var connections: [ObjectIdentifier: HTTPConnection] = [:]
+        /// Open connections per socket peer, those being closed to make room left out.
+        var connectionsPerPeer: [IPAddress: Int] = [:]
+        /// Idle connections picked to make room, until they close (or turn out busy).
+        var closingToMakeRoom: Set<ObjectIdentifier> = []
         var nextQueue = 0
         var drainedWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -88,24 +92,14 @@ public final class HTTPServer: Sendable {
                 }
                 return
             }
-            let connection: HTTPConnection? = state.withLock { state in
-                // While shutting down, the listener is open only until the
-                // final sweep in `shutdown`; what it accepts is drained.
-                guard state.phase == .running || state.phase == .shuttingDown,
-                    state.connections.count < configuration.maxConnections
-                else { return nil }
-                let queue = ioQueues[state.nextQueue % ioQueues.count]
-                state.nextQueue &+= 1
-                let connection = HTTPConnection(fd: fd, peer: peer, queue: queue, server: self)
-                state.connections[ObjectIdentifier(connection)] = connection
-                return connection
+            switch state.withLock({ admit(fd: fd, peer: peer, &$0) }) {
+            case .refused(let error):
+                reject(fd, error)
+            case .admitted(let connection, let room):
+                if let room { room.queue.async { room.closeToMakeRoom() } }
+                metrics?.connectionOpened()
+                connection.start()
             }
-            guard let connection else {
-                reject(fd)
-                continue
-            }
-            metrics?.connectionOpened()
-            connection.start()
         }
     }
 
@@ -115,11 +109,13 @@ public final class HTTPServer: Sendable {
         acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { source.resume() }
     }
 
-    /// Over the connection limit (or shutting down): 503 and close, instead of
-    /// leaving the client to wait in a growing kernel queue.
-    private func reject(_ fd: Int32) {
+    /// Over a connection limit (or shutting down): an error and close, instead
+    /// of leaving the client to wait in a growing kernel queue.
+    private func reject(_ fd: Int32, _ error: HTTPError) {
         metrics?.connectionRejected()
-        let response = HTTPError.serviceUnavailable("too many connections; try again later", retryAfterSeconds: 1).response
+        var error = error
+        error.closesConnection = true
+        let response = error.response
         let framing = HTTPResponseSerializer.framing(for: response, version: .http1_1)
         var bytes = HTTPResponseSerializer.head(response, version: .http1_1, framing: framing, keepAlive: false)
         if case .bytes(let body) = response.body { bytes += body }
@@ -144,6 +140,10 @@ public final class HTTPServer: Sendable {
     func connectionDidClose(_ connection: HTTPConnection) {
         let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
             state.connections[ObjectIdentifier(connection)] = nil
+            if state.closingToMakeRoom.remove(ObjectIdentifier(connection)) == nil, let peer = connection.peer {
+                state.connectionsPerPeer[peer, default: 1] -= 1
+                if state.connectionsPerPeer[peer] == 0 { state.connectionsPerPeer[peer] = nil }
+            }
             guard state.connections.isEmpty, state.phase != .running else { return [] }
             defer { state.drainedWaiters = [] }
             return state.drainedWaiters
@@ -155,7 +155,8 @@ public final class HTTPServer: Sendable {
     /// Graceful shutdown: stop accepting, close idle keep-alive connections,
     /// answer requests already sent (see `HTTPConnection.beginDraining`),
     /// let in-flight requests finish (their responses carry
-    /// `Connection: close`) for up to `gracePeriod`, then close the rest.
+    /// `Connection: close`) for up to `gracePeriod`, then answer those still
+    /// with their handler 503 and close the rest (`HTTPConnection.endGrace`).
     /// Returns when every connection is closed. Safe to call more than once.
     public func shutdown(gracePeriod: Duration? = nil) async {
         let grace = gracePeriod ?? configuration.shutdownGracePeriod
@@ -188,11 +189,17 @@ public final class HTTPServer: Sendable {
         let drained = Task { await self.waitUntilDrained() }
         let forceClose = Task {
             try await Task.sleep(for: grace)
-            let remaining = self.state.withLock { Array($0.connections.values) }
-            if !remaining.isEmpty {
-                self.logger.warning("grace period over; closing connections", metadata: ["connections": "\(remaining.count)"])
+            let unfinished = self.state.withLock { Array($0.connections.values) }
+            if !unfinished.isEmpty {
+                self.logger.warning("grace period over; answering 503 and closing", metadata: ["connections": "\(unfinished.count)"])
             }
-            for connection in remaining {
+            for connection in unfinished {
+                connection.queue.async { connection.endGrace() }
+            }
+            // The 503s linger like any error response; a client that does not
+            // read them cannot hold shutdown beyond the linger time.
+            try await Task.sleep(for: self.configuration.timeouts.lingerOnClose)
+            for connection in self.state.withLock({ Array($0.connections.values) }) {
                 connection.queue.async { connection.abort() }
             }
         }

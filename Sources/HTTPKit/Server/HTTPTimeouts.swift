@@ -11,7 +11,10 @@ public struct HTTPTimeouts: Sendable, Equatable {
     /// Longest time a pending write may make no progress.
     public var write: Duration = .seconds(30)
     /// How long to read and discard after answering with an error, so the
-    /// client sees the response instead of a reset (RFC 9112 §9.6).
+    /// client sees the response instead of a reset (RFC 9112 §9.6). A total,
+    /// not an idle time, so a trickling client cannot extend it. Shutdown
+    /// waits for lingering connections too, which is why it is short
+    /// (nginx's `lingering_time` is 30 s).
     public var lingerOnClose: Duration = .seconds(2)
     /// How long shutdown waits for the first request on a connection that was
     /// accepted but has received nothing yet: its client has connected and

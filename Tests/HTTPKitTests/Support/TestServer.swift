@@ -65,12 +65,13 @@ struct TestServer {
             return .text("done")
         }
         router.get("/boom") { _ in throw CocoaError(.fileNoSuchFile) }
-        router.get("/stream") { _ in
+        router.get("/stream") { request in
+            let pause = Int(request.query("ms") ?? "") ?? 10
             let (stream, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
             Task {
                 for index in 0..<5 {
                     continuation.yield(Array("part \(index)\n".utf8))
-                    try? await Task.sleep(for: .milliseconds(10))
+                    try? await Task.sleep(for: .milliseconds(pause))
                 }
                 continuation.finish()
             }
