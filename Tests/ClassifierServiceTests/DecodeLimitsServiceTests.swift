@@ -39,6 +39,21 @@ struct DecodeLimitsServiceTests {
         await server.stop()
     }
 
+    @Test func anImageNeedingMoreThanTheWholeDecodeMemoryIs413() async throws {
+        let images = try Self.makeSlowImages(in: try makeTemporaryDirectory("slow-images"))
+        let server = try TestServer(configure: { settings in
+            settings.decodeMemoryMB = 16
+            settings.maxBodyBytes = 64 << 20
+        })
+        _ = try await server.waitUntilReady()
+        // 2000×2000: 4 M pixels × (RGBA + RGB) = 28 MB, more than 16 MiB.
+        let response = try await Curl.upload(images.png, to: server.base + "/classify")
+        #expect(response.status == 413)
+        #expect(response.errorCode == "image_too_large")
+        #expect(response.text.contains("decode_memory_mb"))
+        await server.stop()
+    }
+
     @Test func aClientThatLeavesStopsItsDecode() async throws {
         let images = try Self.makeSlowImages(in: try makeTemporaryDirectory("slow-images"))
         let server = try TestServer(configure: { settings in settings.maxBodyBytes = 64 << 20 })

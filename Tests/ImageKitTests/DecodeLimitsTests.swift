@@ -74,15 +74,24 @@ struct DecodeLimitsTests {
         // From another thread while decoding: keep decoding until one decode sees it.
         let file = try load(dir, "big.png")
         let cancellation = DecodeCancellation()
-        let decoding = Task.detached { () -> ImageError? in
-            for _ in 0..<10_000 {
-                if let error = decodingError(file, options: DecodeOptions(cancellation: cancellation)) { return error }
+        // On a Dispatch thread, not the cooperative pool, which this loop would hold.
+        let outcome = Locked<ImageError?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            for _ in 0..<2_000 {
+                if let error = decodingError(file, options: DecodeOptions(cancellation: cancellation)) {
+                    outcome.set(error)
+                    break
+                }
             }
-            return nil
+            done.signal()
         }
         try await Task.sleep(for: .milliseconds(50))
         cancellation.cancel()
-        #expect(await decoding.value == .cancelled)
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { done.wait(); continuation.resume() }
+        }
+        #expect(outcome.value == .cancelled)
     }
 
     /// A 100×100 RGBA PNG whose one zlib stream goes on with `extra` zero
@@ -151,4 +160,39 @@ struct DecodeLimitsTests {
         #expect(ImageFormat.detect([0xFF, 0xD8, 0x00]) == nil)
         #expect(ImageFormat.detect([0x89, 0x50, 0x4E]) == nil)
     }
+}
+
+@Suite("Decode memory estimates")
+struct DecodeMemoryEstimateTests {
+    @Test("The estimate comes from the header: RGBA plus RGB for a PNG, RGB plus coefficients for a progressive JPEG",
+          .enabled(if: Pillow.available))
+    func estimatesFromTheHeader() throws {
+        let dir = try Pillow.scratch()
+        defer { Pillow.cleanUp(dir) }
+        try Pillow.run("""
+        import sys
+        from PIL import Image
+        d = sys.argv[1]
+        Image.new("RGBA", (7000, 7000)).save(f"{d}/bomb.png", optimize=True)
+        Image.new("RGB", (800, 600)).save(f"{d}/baseline.jpg")
+        Image.new("RGB", (800, 600)).save(f"{d}/progressive.jpg", progressive=True)
+        """, in: dir)
+        let bomb = try [UInt8](Data(contentsOf: dir.appendingPathComponent("bomb.png")))
+        #expect(bomb.count < 300_000)
+        #expect(ImageDecoder().estimatedPeakBytes(bomb) == 7000 * 7000 * 7)
+        let baseline = try [UInt8](Data(contentsOf: dir.appendingPathComponent("baseline.jpg")))
+        #expect(ImageDecoder().estimatedPeakBytes(baseline) == 800 * 600 * 3)
+        let progressive = try [UInt8](Data(contentsOf: dir.appendingPathComponent("progressive.jpg")))
+        #expect(ImageDecoder().estimatedPeakBytes(progressive) == 800 * 600 * 3 + 800 * 600 * 3 * 2)
+        #expect(ImageDecoder().estimatedPeakBytes(Array("not an image".utf8)) == 12)
+    }
+}
+
+/// A value shared with a Dispatch thread.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
+    func set(_ value: Value) { lock.lock(); stored = value; lock.unlock() }
 }

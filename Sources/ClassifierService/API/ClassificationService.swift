@@ -41,7 +41,7 @@ public final class ClassificationService: Sendable {
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
-        decodePool = DecodePool(width: settings.decodeConcurrency)
+        decodePool = DecodePool(width: settings.decodeConcurrency, memoryBudget: settings.decodeMemoryMB << 20)
 
         var storeObserver = ModelStore<any ClassifierModel>.Observer()
         let modelName = ClassificationService.modelName(forPath: settings.model)
@@ -126,12 +126,14 @@ public final class ClassificationService: Sendable {
         let decodeStarted = DispatchTime.now().uptimeNanoseconds
         var decoded = [Result<[Float], ServiceError>?](repeating: nil, count: images.count)
         await withTaskCancellationHandler {
-            if alone, images[0].bytes.count <= Self.inlineDecodeLimit {
-                // A small image arriving at an idle server is decoded right here: a hop to the
-                // decode pool and back would cost more than the decode's hold on this thread.
-                // Under load the pool keeps decoding off the task threads, which then stay free
-                // to parse requests and hand results back.
-                decoded[0] = timedPreprocess(images[0].bytes, model: model, limits: limits)
+            // A small image arriving at an idle server is decoded right here, when the pool has
+            // a slot and the memory for it: a hop to the decode pool and back would cost more
+            // than the decode's hold on this thread. Under load the pool keeps decoding off the
+            // task threads, which then stay free to parse requests and hand results back.
+            if alone, images[0].bytes.count <= Self.inlineDecodeLimit,
+               let result = decodePool.runHereIfFree(bytes: model.estimatedDecodeBytes(images[0].bytes, limits: limits),
+                                                     { timedPreprocess(images[0].bytes, model: model, limits: limits) }) {
+                decoded[0] = result
             } else {
                 await decodeInParallel(images, model: model, limits: limits, into: &decoded)
             }
@@ -166,7 +168,17 @@ public final class ClassificationService: Sendable {
         await withTaskGroup(of: (Int, Result<[Float], ServiceError>).self) { group in
             for (index, image) in images.enumerated() {
                 group.addTask { [self] in
-                    await decodePool.run { (index, self.timedPreprocess(image.bytes, model: model, limits: limits)) }
+                    let bytes = model.estimatedDecodeBytes(image.bytes, limits: limits)
+                    let result = await decodePool.run(bytes: bytes) { self.timedPreprocess(image.bytes, model: model, limits: limits) }
+                    switch result {
+                    case .success(let decoded): return (index, decoded)
+                    case .failure(.exceedsBudget(let bytes, let budget)):
+                        return (index, .failure(.tooLarge(
+                            "decoding this image takes about \(bytes >> 20) MiB, more than the \(budget >> 20) MiB all decodes may share (decode_memory_mb)",
+                            code: "image_too_large")))
+                    case .failure(.timedOut):
+                        return (index, .failure(.overloaded(retryAfter: self.settings.retryAfterSeconds)))
+                    }
                 }
             }
             for await (index, result) in group { decoded[index] = result }

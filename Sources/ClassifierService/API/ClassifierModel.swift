@@ -20,6 +20,10 @@ public protocol ClassifierModel: AnyObject, Sendable {
     /// 422 undecodable).
     func preprocess(_ bytes: [UInt8], limits: ImageLimits) throws -> [Float]
 
+    /// The most memory `preprocess` can take for these bytes, from the image's
+    /// header alone; the decode pool admits decodes against its budget with it.
+    func estimatedDecodeBytes(_ bytes: [UInt8], limits: ImageLimits) -> Int
+
     /// Raw class scores for a batch: `batch` holds `count` images of `inputCount`
     /// scalars each, back to back; the result is `count × labels.count`.
     func logits(_ batch: [Float], count: Int) -> [Float]
@@ -31,6 +35,9 @@ public protocol ClassifierModel: AnyObject, Sendable {
 
 extension ClassifierModel {
     public var convolutionPlan: [ConvolutionChoice] { [] }
+
+    /// Models that do not decode images take about the upload's size.
+    public func estimatedDecodeBytes(_ bytes: [UInt8], limits: ImageLimits) -> Int { bytes.count }
 }
 
 /// Limits applied to an upload: its size before any pixel buffer is allocated,

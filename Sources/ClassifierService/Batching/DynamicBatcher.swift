@@ -74,13 +74,14 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
         self.capacity = max(1, capacity)
         self.observer = observer
         self.forward = forward
-        let thread = Thread { [unowned self] in self.loop() }
+        // Weak: a batcher dropped before its thread first runs is already gone
+        // then (unowned crashed there); while `loop` runs, the call holds it.
+        let thread = Thread { [weak self] in self?.loop() }
         thread.name = "inference-batcher"
         // The batch loop runs the forward pass itself: give it the priority of
         // user-facing work so decoding threads do not starve it.
         thread.qualityOfService = .userInitiated
         self.thread = thread
-        running = true
         thread.start()
     }
 
@@ -220,6 +221,11 @@ public final class DynamicBatcher<Input: Sendable, Output: Sendable>: @unchecked
     }
 
     private func loop() {
+        // Running from here, not from `init`: `stop` (and so `deinit`) must not wait
+        // for a thread that never got to run. Once stopped, the loop still drains.
+        condition.lock()
+        running = true
+        condition.unlock()
         while let batch = nextBatch() {
             let results = observedForward(batch.map(\.input))
             endForward()

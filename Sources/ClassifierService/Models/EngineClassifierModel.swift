@@ -83,10 +83,18 @@ public final class EngineClassifierModel: ClassifierModel {
 
     public var convolutionPlan: [ConvolutionChoice] { network.convolutionPlan }
 
-    public func preprocess(_ bytes: [UInt8], limits: ImageLimits) throws -> [Float] {
-        let decoder = ImageDecoder(options: preprocessor.decodeOptions(
+    private func decoder(_ limits: ImageLimits) -> ImageDecoder {
+        ImageDecoder(options: preprocessor.decodeOptions(
             DecodeOptions(maxPixels: limits.maxPixels, maxDimension: limits.maxDimension,
                           cpuTimeLimit: limits.decodeTimeLimit, cancellation: limits.cancellation)))
+    }
+
+    public func estimatedDecodeBytes(_ bytes: [UInt8], limits: ImageLimits) -> Int {
+        decoder(limits).estimatedPeakBytes(bytes)
+    }
+
+    public func preprocess(_ bytes: [UInt8], limits: ImageLimits) throws -> [Float] {
+        let decoder = decoder(limits)
         do {
             return preprocessor.tensor(try decoder.decode(bytes))
         } catch let error as ImageError {

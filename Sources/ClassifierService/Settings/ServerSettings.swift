@@ -53,6 +53,8 @@ public struct ServerSettings: Sendable, Equatable, Codable {
     public var decodeConcurrency = 2
     /// CPU time one image's decode may take, in milliseconds (422 `image_too_complex` beyond).
     public var decodeTimeLimitMs = 2_000
+    /// Estimated peak memory of all decodes running at once, in MiB; a decode waits for room.
+    public var decodeMemoryMB = 512
     /// Seconds a client is told to wait in `Retry-After` when overloaded or not ready.
     public var retryAfterSeconds = 1
 

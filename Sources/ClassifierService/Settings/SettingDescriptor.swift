@@ -37,6 +37,7 @@ public struct SettingDescriptor {
             int("queue_capacity", \.queueCapacity, 1...1_000_000, "Images waiting for inference before new requests get 503 + Retry-After."),
             int("inference_threads", \.inferenceThreads, 1...256, "Threads for one forward pass (OpenBLAS and the engine)."),
             int("decode_time_limit_ms", \.decodeTimeLimitMs, 10...600_000, "CPU time one image's decode may take, in ms; beyond it the image gets 422 `image_too_complex` (a 48-megapixel progressive JPEG decodes in about 1.3 s)."),
+            int("decode_memory_mb", \.decodeMemoryMB, 16...1_048_576, "Memory all decodes running at once may take, in MiB, as estimated from each image's header (a 7000×7000 PNG needs 327 MiB); a decode waits up to 5 s for room (503 beyond), and one that needs more than all of it gets 413."),
             int("decode_concurrency", \.decodeConcurrency, 1...256, "Images decoded and preprocessed at the same time on the decode pool (a single image of at most 256 KiB arriving at an idle server is decoded on its request's thread instead)."),
             int("retry_after_seconds", \.retryAfterSeconds, 1...3_600, "`Retry-After` sent with 503 when overloaded or not ready."),
             bool("watch_model", \.watchModel, "Watch the model file and reload it when it changes (SIGHUP always reloads)."),

@@ -35,11 +35,9 @@ enum JPEGDecoder {
         return 1
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions) throws -> RGBImage {
-        let header = try readHeader(bytes)
-        try options.checkLimits(width: header.width, height: header.height, format: .jpeg)
-        let orientation = options.appliesEXIFOrientation ? EXIFOrientation.read(jpeg: bytes) : .up
-
+    /// The decoded size, and the DCT scale denominator that gives it.
+    static func outputSize(_ header: Header, options: DecodeOptions, orientation: EXIFOrientation)
+        -> (width: Int, height: Int, denominator: Int) {
         var denominator = 1
         if let preprocessing = options.downscaleFor {
             // The target is for the upright picture; stored pixels may be on their side.
@@ -49,8 +47,15 @@ enum JPEGDecoder {
             if orientation.swapsDimensions { needed = (needed.height, needed.width) }
             denominator = scaleDenominator(width: header.width, height: header.height, needed: needed)
         }
-        let width = (header.width + denominator - 1) / denominator
-        let height = (header.height + denominator - 1) / denominator
+        return ((header.width + denominator - 1) / denominator, (header.height + denominator - 1) / denominator, denominator)
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions) throws -> RGBImage {
+        let header = try readHeader(bytes)
+        try options.checkLimits(width: header.width, height: header.height, format: .jpeg)
+        let orientation = options.appliesEXIFOrientation ? EXIFOrientation.read(jpeg: bytes) : .up
+
+        let (width, height, denominator) = outputSize(header, options: options, orientation: orientation)
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         var message = [CChar](repeating: 0, count: 256)
         var outWidth: UInt32 = 0
