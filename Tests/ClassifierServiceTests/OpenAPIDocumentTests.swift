@@ -45,7 +45,7 @@ import Testing
     @Test(arguments: ["missing_image", "empty_image", "invalid_top_k", "malformed_multipart", "image_too_large",
                       "too_many_images", "too_many_parts", "unsupported_media_type", "unsupported_format",
                       "unsupported_variant", "undecodable_image", "overloaded", "model_not_loaded", "content_too_large",
-                      "shutting_down", "internal_error"])
+                      "shutting_down", "internal_error", "image_too_complex"])
     func everyErrorCodeIsDocumented(code: String) throws {
         #expect(try document.contains("`\(code)`"))
     }
