@@ -21,7 +21,7 @@ module CImageShim {
     export *
 }
 MAP
-for c in jpeg_shim png_shim; do
+for c in jpeg_shim png_shim decode_limits; do
     clang -O2 -g -fsanitize=fuzzer-no-link,address -ISources/CImageShim/include \
         -c "Sources/CImageShim/$c.c" -o "$build/$c.o"
 done
@@ -29,7 +29,7 @@ sources=$(find Sources/ImageKit -name '*.swift' | sort)
 for target in JPEG PNG; do
     swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name ImageKitFuzz$target \
         -I "$build" $sources "Fuzz/Fuzz$target.swift" \
-        "$build/jpeg_shim.o" "$build/png_shim.o" -ljpeg -lpng16 -lz \
+        "$build/jpeg_shim.o" "$build/png_shim.o" "$build/decode_limits.o" -ljpeg -lpng16 -lz \
         -o "$build/fuzz-$(echo $target | tr A-Z a-z)" 2>"$build/link-$target.log" \
         || { cat "$build/link-$target.log"; exit 1; }
 done
