@@ -239,7 +239,9 @@ final class HTTPConnection: @unchecked Sendable {
         handlerTask = nil
         guard !closed, !handlerAnswerDropped else { return }
         responseStarted = true
-        var keepAlive = request.keepAlive && !draining
+        // The server's phase as well as `draining`: shutdown tells each connection
+        // on its own queue, and a response may be ready before that block has run.
+        var keepAlive = request.keepAlive && !draining && !server.isShuttingDown
         if response.headers.containsToken("close", in: "Connection") { keepAlive = false }
         let framing = HTTPResponseSerializer.framing(for: response, version: request.version)
         if framing == .close { keepAlive = false }

@@ -41,6 +41,11 @@ public final class HTTPServer: Sendable {
 
     let state = Locked(State())
 
+    /// `shutdown` has begun: responses from now on close their connections.
+    var isShuttingDown: Bool {
+        state.withLock { $0.phase == .shuttingDown || $0.phase == .stopped }
+    }
+
     public init(
         configuration: HTTPServerConfiguration,
         handler: any HTTPHandler,
