@@ -46,6 +46,9 @@ let package = Package(
             name: "CEngineKernels", path: "Sources/CEngineKernels",
             cSettings: [.unsafeFlags(["-O3"])]),
 
+        // epoll(7) for HTTPKit's sockets (Swift's Glibc module leaves it out).
+        .target(name: "CEpoll", path: "Sources/CEpoll"),
+
         // MARK: Libraries
         .target(
             name: "NeuralEngine",
@@ -55,7 +58,7 @@ let package = Package(
             dependencies: ["CImageShim"]),
         .target(
             name: "HTTPKit",
-            dependencies: [.product(name: "Logging", package: "swift-log")]),
+            dependencies: ["CEpoll", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Training",
             dependencies: [

@@ -30,8 +30,8 @@ final class SignalWatcher: @unchecked Sendable {
             _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
             _ = fcntl(end, F_SETFD, FD_CLOEXEC)
         }
-        let readEnd = ends[0]
-        SignalPipes.writeEnds[Int(number)] = ends[1]
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        SignalPipes.writeEnds[Int(number)] = writeEnd
         var handler = sigaction()
         #if os(Linux)
         handler.__sigaction_handler.sa_handler = { received in
@@ -55,7 +55,16 @@ final class SignalWatcher: @unchecked Sendable {
             while read(readEnd, &buffer, buffer.count) > 0 {}
             action()
         }
-        source.setCancelHandler { close(readEnd) }
+        // The write end is closed only here, once the source is unregistered:
+        // closing it first makes the read end report a hangup, and on Linux
+        // libdispatch then unregisters the source from its own queue while
+        // its manager thread may still be walking the same record, a
+        // use-after-free that crashed the test runner in
+        // `_dispatch_event_loop_drain` (see HTTPKit's `SocketPoller`).
+        source.setCancelHandler {
+            close(readEnd)
+            close(writeEnd)
+        }
         source.resume()
         self.source = source
     }
@@ -66,11 +75,9 @@ final class SignalWatcher: @unchecked Sendable {
         guard let source else { return }
         // Back to ignoring the signal rather than the default (which, for SIGHUP, ends the process).
         signal(number, SIG_IGN)
+        SignalPipes.writeEnds[Int(number)] = -1
         source.cancel()
         self.source = nil
-        let writeEnd = SignalPipes.writeEnds[Int(number)]
-        SignalPipes.writeEnds[Int(number)] = -1
-        if writeEnd >= 0 { close(writeEnd) }
     }
 }
 

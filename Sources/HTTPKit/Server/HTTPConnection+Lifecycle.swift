@@ -19,8 +19,8 @@ extension HTTPConnection {
         flush()
     }
 
-    /// Writes as much as the socket takes; the write source calls again when
-    /// it can take more.
+    /// Writes as much as the socket takes; the watch calls again when it can
+    /// take more.
     func flush() {
         guard !closed else { return }
         while outboundOffset < outbound.count {
@@ -198,10 +198,10 @@ extension HTTPConnection {
         closed = true
         cancelHandlerOfDepartedClient()
         idleSince.store(0, ordering: .relaxed)
-        resumeReading()
-        resumeWriting()
-        readSource.cancel()
-        writeSource.cancel()
+        // The watch is removed before the descriptor is closed, so no report
+        // can name a reused descriptor number.
+        watch.cancel()
+        close(fd)
         timer.cancel()
         let waiters = flushWaiters
         flushWaiters = []
@@ -245,33 +245,21 @@ extension HTTPConnection {
                         version: inFlightVersion)
     }
 
-    // MARK: Source state (Dispatch sources must be resumed as often as suspended)
+    // MARK: Readiness
 
     func resumeReading() {
-        if readSuspended {
-            readSuspended = false
-            readSource.resume()
-        }
+        if !watch.reading { watch.setReading(true) }
     }
 
     func suspendReading() {
-        if !readSuspended {
-            readSuspended = true
-            readSource.suspend()
-        }
+        if watch.reading { watch.setReading(false) }
     }
 
     func resumeWriting() {
-        if writeSuspended {
-            writeSuspended = false
-            writeSource.resume()
-        }
+        if !watch.writing { watch.setWriting(true) }
     }
 
     func suspendWriting() {
-        if !writeSuspended {
-            writeSuspended = true
-            writeSource.suspend()
-        }
+        if watch.writing { watch.setWriting(false) }
     }
 }

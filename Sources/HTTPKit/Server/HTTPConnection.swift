@@ -6,13 +6,13 @@ import Glibc
 import Darwin
 #endif
 
-/// One client connection, driven by Dispatch sources on a non-blocking socket:
-/// a read source, a write source (resumed only while output is pending) and
-/// one timer. No thread belongs to a connection; an idle one costs a
-/// descriptor, three sources and a small buffer.
+/// One client connection on a non-blocking socket, driven by a `SocketWatch`
+/// (readable always, writable only while output is pending) and one Dispatch
+/// timer. No thread belongs to a connection; an idle one costs a descriptor,
+/// a watch, a timer and a small buffer.
 ///
 /// `@unchecked Sendable`: every mutable property is touched only on `queue`, a
-/// serial queue on which all source handlers, the timer and the completions
+/// serial queue on which the watch's handlers, the timer and the completions
 /// of handler tasks run.
 final class HTTPConnection: @unchecked Sendable {
     enum TimerKind { case none, header, body, keepAlive, write, linger, firstRequest }
@@ -23,12 +23,9 @@ final class HTTPConnection: @unchecked Sendable {
     let server: HTTPServer
     let timeouts: HTTPTimeouts
     var parser: HTTPRequestParser
-    let readSource: DispatchSourceRead
-    let writeSource: DispatchSourceWrite
+    let watch: SocketWatch
     let timer: DispatchSourceTimer
 
-    var readSuspended = true
-    var writeSuspended = true
     var timerKind = TimerKind.none
     /// When the current timeout expires; nil while none runs.
     var timerDeadline: DispatchTime?
@@ -59,7 +56,6 @@ final class HTTPConnection: @unchecked Sendable {
     var lingering = false
     var discardedWhileLingering = 0
     var closed = false
-    var cancelledSources = 0
     /// The task running the current request's handler, while there is one.
     var handlerTask: Task<Void, Never>?
     /// When this connection became an idle keep-alive connection (uptime
@@ -76,24 +72,19 @@ final class HTTPConnection: @unchecked Sendable {
         self.server = server
         self.timeouts = server.configuration.timeouts
         self.parser = HTTPRequestParser(limits: server.configuration.limits)
-        self.readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        self.writeSource = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        self.watch = SocketWatch(fd: fd, queue: queue)
         self.timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
     func start() {
         queue.async { [self] in
-            readSource.setEventHandler { [self] in onReadable() }
-            writeSource.setEventHandler { [self] in flush() }
-            timer.setEventHandler { [self] in onTimer() }
-            // The descriptor is closed only after both I/O sources are
-            // cancelled, so Dispatch never watches a reused descriptor number.
-            let onCancel: @Sendable () -> Void = { [self] in
-                cancelledSources += 1
-                if cancelledSources == 2 { close(fd) }
+            watch.onReadable = { [self] in onReadable() }
+            watch.onWritable = { [self] in flush() }
+            watch.onFailure = { [self] error in
+                server.logger.warning("cannot watch a connection; closing it", metadata: ["errno": "\(error)"])
+                abort()
             }
-            readSource.setCancelHandler(handler: onCancel)
-            writeSource.setCancelHandler(handler: onCancel)
+            timer.setEventHandler { [self] in onTimer() }
             timer.schedule(deadline: .distantFuture)
             timer.resume()
             // Slowloris defence starts at accept: the first request line must

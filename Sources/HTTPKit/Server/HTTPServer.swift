@@ -6,8 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The HTTP/1.1 server: a listening socket watched by a Dispatch read source,
-/// connections spread over a few serial queues, handlers run as Swift tasks.
+/// The HTTP/1.1 server: a listening socket and its connections watched by the
+/// `SocketPoller`, connections spread over a few serial queues, handlers run as
+/// Swift tasks.
 ///
 ///     var router = Router()
 ///     router.get("/health") { _ in .text("ok") }
@@ -29,7 +30,7 @@ public final class HTTPServer: Sendable {
         var phase = Phase.idle
         var listener: Int32 = -1
         var port = 0
-        var acceptSource: (any DispatchSourceRead)?
+        var acceptWatch: SocketWatch?
         var connections: [ObjectIdentifier: HTTPConnection] = [:]
         /// Open connections per socket peer, those being closed to make room left out.
         var connectionsPerPeer: [IPAddress: Int] = [:]
@@ -72,16 +73,20 @@ public final class HTTPServer: Sendable {
     public func start() throws(SocketError) {
         let (fd, port) = try Socket.listen(
             host: configuration.host, port: configuration.port, backlog: configuration.backlog)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
-        source.setEventHandler { [self] in acceptPending(fd) }
-        source.setCancelHandler { close(fd) }
+        let watch = SocketWatch(fd: fd, queue: acceptQueue)
         state.withLock {
             $0.phase = .running
             $0.listener = fd
             $0.port = port
-            $0.acceptSource = source
+            $0.acceptWatch = watch
         }
-        source.resume()
+        acceptQueue.async { [self] in
+            watch.onReadable = { [self] in acceptPending(fd) }
+            watch.onFailure = { [self] error in
+                logger.critical("cannot watch the listening socket", metadata: ["errno": "\(error)"])
+            }
+            watch.setReading(true)
+        }
         logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
     }
 
@@ -108,10 +113,11 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Runs on `acceptQueue`, as does the resumption.
     private func pauseAccepting() {
-        guard let source = state.withLock({ $0.acceptSource }).map(SendableReadSource.init) else { return }
-        source.source.suspend()
-        acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { source.resume() }
+        guard let watch = state.withLock({ $0.acceptWatch }) else { return }
+        watch.setReading(false)
+        acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { watch.setReading(true) }
     }
 
     /// Over a connection limit (or shutting down): an error and close, instead
@@ -127,19 +133,25 @@ public final class HTTPServer: Sendable {
         _ = bytes.withUnsafeBytes { Socket.send(fd, $0.baseAddress!, $0.count) }
         Glibc.shutdown(fd, Int32(SHUT_WR))
         // Linger briefly, so request bytes already sent do not turn the close
-        // into a reset that destroys the 503 (RFC 9112 §9.6).
-        let source = SendableReadSource(DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue))
+        // into a reset that destroys the 503 (RFC 9112 §9.6). Everything
+        // here runs on `acceptQueue`, so `finish` runs once.
+        let watch = SocketWatch(fd: fd, queue: acceptQueue)
         let deadline = DispatchTime.now() + .seconds(1)
-        source.setEventHandler {
+        let finish: @Sendable () -> Void = {
+            guard !watch.cancelled else { return }
+            watch.cancel()
+            close(fd)
+        }
+        watch.onReadable = {
             var scratch = [UInt8](repeating: 0, count: 4096)
             let count = read(fd, &scratch, scratch.count)
             if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) || DispatchTime.now() > deadline {
-                source.cancel()
+                finish()
             }
         }
-        source.setCancelHandler { close(fd) }
-        source.resume()
-        acceptQueue.asyncAfter(deadline: deadline) { source.cancel() }
+        watch.onFailure = { _ in finish() }
+        watch.setReading(true)
+        acceptQueue.asyncAfter(deadline: deadline) { finish() }
     }
 
     func connectionDidClose(_ connection: HTTPConnection) {
@@ -165,25 +177,24 @@ public final class HTTPServer: Sendable {
     /// Returns when every connection is closed. Safe to call more than once.
     public func shutdown(gracePeriod: Duration? = nil) async {
         let grace = gracePeriod ?? configuration.shutdownGracePeriod
-        let (acceptSource, listener): ((any DispatchSourceRead)?, Int32) = state.withLock { state in
-            defer { state.acceptSource = nil }
+        let (acceptWatch, listener): (SocketWatch?, Int32) = state.withLock { state in
+            defer { state.acceptWatch = nil }
             if state.phase == .running || state.phase == .idle { state.phase = .shuttingDown }
-            return (state.acceptSource, state.listener)
+            return (state.acceptWatch, state.listener)
         }
-        if let acceptSource {
+        if let acceptWatch {
             // Stop accepting, and wait until the listening socket is really
             // closed: new clients are then refused by the kernel. Connections
             // the kernel completed before that are accepted first and drained:
             // closing the listener would reset them, losing requests their
             // clients have already sent.
-            let source = SendableReadSource(acceptSource)
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                source.setCancelHandler { [self] in
+                acceptQueue.async { [self] in
+                    acceptWatch.cancel()
                     acceptPending(listener)
                     close(listener)
                     continuation.resume()
                 }
-                source.cancel()
             }
         }
         let connections = state.withLock { Array($0.connections.values) }

@@ -30,15 +30,22 @@ final class ServerProcess: @unchecked Sendable {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            let text = String(decoding: data, as: UTF8.self)
-            self.lock.lock()
-            self.lines += text.split(separator: "\n").map(String.init)
-            self.lock.unlock()
-        }
         try process.run()
+        // A thread of its own with blocking reads, not `readabilityHandler`:
+        // that is a Dispatch read source, and when the child exits its pipe
+        // reports a hangup, which on Linux can crash libdispatch's manager
+        // thread (see HTTPKit's `SocketPoller`).
+        let reader = errors.fileHandleForReading
+        Thread { [weak self] in
+            while true {
+                let data = reader.availableData
+                guard !data.isEmpty, let self else { return }
+                let text = String(decoding: data, as: UTF8.self)
+                self.lock.lock()
+                self.lines += text.split(separator: "\n").map(String.init)
+                self.lock.unlock()
+            }
+        }.start()
         let found = eventually(timeout: 30) { self.listeningPort() != nil || !self.process.isRunning }
         guard found, let port = listeningPort() else {
             process.terminate()
