@@ -60,10 +60,12 @@ let package = Package(
             name: "HTTPKit",
             dependencies: ["CEpoll", .product(name: "Logging", package: "swift-log")]),
         .target(
+            name: "ConfigurationDocument",
+            dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(
             name: "Training",
             dependencies: [
-                "NeuralEngine", "ImageKit", "CZlib",
-                .product(name: "Yams", package: "Yams"),
+                "NeuralEngine", "ImageKit", "CZlib", "ConfigurationDocument",
             ]),
         .target(
             name: "ClassifierService",
@@ -72,7 +74,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Yams", package: "Yams"),
+                "ConfigurationDocument",
             ]),
 
         // MARK: Executables

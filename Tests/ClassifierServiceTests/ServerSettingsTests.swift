@@ -79,7 +79,18 @@ import Testing
         let malformed = #expect(throws: SettingsError.self) {
             try SettingsResolver.resolve(configFlag: "bad.json", directory: directory)
         }
-        #expect(malformed?.description.hasPrefix("config file bad.json is not valid JSON or YAML") == true)
+        #expect(malformed?.description.hasPrefix("config file bad.json: not valid JSON or YAML") == true)
+    }
+
+    /// Found by fuzzing the trainer's loader, which shares the YAML reader:
+    /// a key that is a list trapped the server at start-up.
+    @Test func aConfigFileWithAListAsAKeyIsOneClearLine() throws {
+        let directory = try temporaryDirectory()
+        try "port: 8080\n[a]: 1\n".write(to: directory.appendingPathComponent("odd.yaml"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: SettingsError.self) {
+            try SettingsResolver.resolve(configFlag: "odd.yaml", directory: directory)
+        }
+        #expect(error?.description == "config file odd.yaml: line 2, column 1: a key must be a name, not a list or a mapping")
     }
 
     @Test func unknownClassifierVariablesAreWarningsBecauseKubernetesInjectsThem() throws {

@@ -41,6 +41,32 @@ import Testing
         #expect(try ConfigurationLoader.load(file: file.path, overrides: [:]).zeroInitResidual == false)
     }
 
+    /// Found by Fuzz/run-model-fuzzers.sh: Yams.load(yaml:) trapped on a key
+    /// that is not a scalar. Every such file is now one clear error.
+    @Test(arguments: ["[a]: 1\n", "{}:\n", "data: x\n? [epochs]\n: 3\n"])
+    func aKeyThatIsAListOrAMappingIsAnErrorNotATrap(text: String) throws {
+        #expect(throws: TrainingError.self) {
+            try ConfigurationLoader.loadWithKeys(text: text, path: "run.yaml", overrides: [:])
+        }
+        #expect(throws: TrainingError.configurationFile(
+            path: "run.yaml", reason: "line 2, column 1: a key must be a name, not a list or a mapping")) {
+            try ConfigurationLoader.loadWithKeys(text: "data: x\n[a]: 1\n", path: "run.yaml", overrides: [:])
+        }
+    }
+
+    /// Nine levels of nine aliases would be 387 million values.
+    @Test func aliasesThatExpandPastTheBoundAreRefused() throws {
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+        for level in 1...9 {
+            let previous = Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ")
+            lines.append("a\(level): &a\(level) [\(previous)]")
+        }
+        #expect(throws: TrainingError.configurationFile(
+            path: "bomb.yaml", reason: "more than 100000 values (aliases expanding?)")) {
+            try ConfigurationLoader.loadWithKeys(text: lines.joined(separator: "\n"), path: "bomb.yaml", overrides: [:])
+        }
+    }
+
     @Test func anUnknownKeyIsNamedInTheError() throws {
         let file = TestSupport.temporaryDirectory().appendingPathComponent("run.yaml")
         try "data: x\nepoch: 3\n".write(to: file, atomically: true, encoding: .utf8)

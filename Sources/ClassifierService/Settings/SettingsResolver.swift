@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import ConfigurationDocument
 
 /// A setting that could not be used, said in one line naming where it came from.
 public struct SettingsError: Error, CustomStringConvertible, Equatable {
@@ -106,10 +106,9 @@ public enum SettingsResolver {
         // YAML 1.2 is a superset of JSON, so one parser reads both formats.
         let document: Any?
         do {
-            document = try Yams.load(yaml: text)
+            document = try ConfigurationDocument.parse(text)
         } catch {
-            let oneLine = "\(error)".split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-            throw SettingsError("config file \(name) is not valid JSON or YAML: \(oneLine)")
+            throw SettingsError("config file \(name): \(error)")
         }
         guard let dictionary = document as? [String: Any] else {
             throw SettingsError("config file \(name) must hold an object of settings (key: value)")

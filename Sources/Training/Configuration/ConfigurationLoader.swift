@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import ConfigurationDocument
 
 /// Builds a `TrainingConfiguration` from an optional file (JSON or YAML) and the
 /// flags given on the command line, flags winning.
@@ -18,11 +18,21 @@ public enum ConfigurationLoader {
     public static func loadWithKeys(file: String?, overrides: [String: Any]) throws
         -> (configuration: TrainingConfiguration, givenKeys: Set<String>)
     {
-        var tree: [String: Any] = [:]
-        if let file {
-            tree = try readTree(file)
-        }
-        tree = try normalise(tree, source: file ?? "configuration")
+        try combine(file.map(readTree) ?? [:], file: file, overrides: overrides)
+    }
+
+    /// As `loadWithKeys(file:overrides:)` for a file's text already in memory;
+    /// `path` names it in errors.
+    public static func loadWithKeys(text: String, path: String, overrides: [String: Any]) throws
+        -> (configuration: TrainingConfiguration, givenKeys: Set<String>)
+    {
+        try combine(parseTree(text, path: path), file: path, overrides: overrides)
+    }
+
+    private static func combine(_ fileTree: [String: Any], file: String?, overrides: [String: Any]) throws
+        -> (configuration: TrainingConfiguration, givenKeys: Set<String>)
+    {
+        var tree = try normalise(fileTree, source: file ?? "configuration")
         let flags = try normalise(overrides, source: "flags")
         for (key, value) in flags where key != "augmentation" {
             tree[key] = value
@@ -72,12 +82,15 @@ public enum ConfigurationLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw TrainingError.configurationFile(path: path, reason: "not UTF-8 text")
         }
+        return try parseTree(text, path: path)
+    }
+
+    static func parseTree(_ text: String, path: String) throws -> [String: Any] {
         let parsed: Any?
         do {
-            parsed = try Yams.load(yaml: text)
+            parsed = try ConfigurationDocument.parse(text)
         } catch {
-            let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
-            throw TrainingError.configurationFile(path: path, reason: "not valid JSON or YAML: \(firstLine)")
+            throw TrainingError.configurationFile(path: path, reason: error.description)
         }
         guard let parsed else { return [:] }
         guard let dictionary = parsed as? [String: Any] else {
