@@ -1,6 +1,6 @@
 // libFuzzer entry point for the JPEG path: format detection, header checks,
 // EXIF parsing, DCT-scaled and full decoding through the C shim, then resizing.
-// Compiled together with ImageKit's sources by run-image-fuzzers.sh.
+// Compiled together with ImageKit's sources by Fuzz/build.sh.
 
 /// Small limits so a lying header cannot make a single run slow or huge.
 let fuzzLimits = DecodeOptions(maxPixels: 4_000_000, maxDimension: 4096)

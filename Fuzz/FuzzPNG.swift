@@ -1,7 +1,7 @@
 // libFuzzer entry point for the PNG path: signature and IHDR checks, every
 // colour type and bit depth, Adam7, tRNS and CRC handling in the C shim,
 // alpha compositing, then the pad resize policy.
-// Compiled together with ImageKit's sources by run-image-fuzzers.sh.
+// Compiled together with ImageKit's sources by Fuzz/build.sh.
 
 let fuzzLimits = DecodeOptions(maxPixels: 4_000_000, maxDimension: 4096)
 

@@ -1,6 +1,6 @@
 // libFuzzer target for the multipart/form-data parser and the header
 // parameter parser (Content-Type, Content-Disposition), compiled with the
-// HTTPKit form sources by run-http-fuzzers.sh.
+// HTTPKit form sources by Fuzz/build.sh.
 //
 // Input layout: the first line is the Content-Type value; the rest is the body.
 // Invariants: parts never exceed the cap, and a part's body is a slice of the

@@ -22,3 +22,10 @@ for suite in "${suites[@]}"; do
     swift test -c release $build_flag --filter "$suite"
     build_flag="--skip-build"
 done
+
+# A short run of every fuzz target (Fuzz/README.md): a few seconds each from
+# the seed corpora, so a decoder, parser or loader change that crashes on
+# malformed input fails here. The long runs are benchmarks (Fuzz/RESULTS.md).
+echo "=== fuzz targets, 10 s each"
+Fuzz/build.sh
+Fuzz/run.sh --seconds 10

@@ -7,7 +7,7 @@ import Yams
 ///
 /// Not `Yams.load(yaml:)`: it builds dictionaries with a force-unwrapped
 /// string for every key, so a file holding `[a]: 1` or `{}:` trapped the
-/// process (found by Fuzz/run-model-fuzzers.sh). Here the document is
+/// process (found by the `training-config` fuzz target). Here the document is
 /// composed into nodes and converted with a clear error for anything a
 /// settings file cannot mean, and with a bound on the values an alias can
 /// multiply a small file into.

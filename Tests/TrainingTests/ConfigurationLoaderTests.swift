@@ -41,7 +41,7 @@ import Testing
         #expect(try ConfigurationLoader.load(file: file.path, overrides: [:]).zeroInitResidual == false)
     }
 
-    /// Found by Fuzz/run-model-fuzzers.sh: Yams.load(yaml:) trapped on a key
+    /// Found by the `training-config` fuzz target: Yams.load(yaml:) trapped on a key
     /// that is not a scalar. Every such file is now one clear error.
     @Test(arguments: ["[a]: 1\n", "{}:\n", "data: x\n? [epochs]\n: 3\n"])
     func aKeyThatIsAListOrAMappingIsAnErrorNotATrap(text: String) throws {
