@@ -107,50 +107,10 @@ public final class ClassifierServer: Sendable {
     /// A second signal during shutdown ends the process at once. Returns the signal.
     @discardableResult
     public func runUntilShutdownSignal(_ signals: [Int32] = [SIGTERM, SIGINT]) async -> Int32 {
-        let received = await Self.waitForSignal(signals)
+        let received = await SignalWatcher.firstSignal(of: signals)
         logger.notice("received signal \(received); shutting down")
         for number in signals { signal(number, SIG_DFL) }
         await shutdown()
         return received
-    }
-
-    static func waitForSignal(_ signals: [Int32]) async -> Int32 {
-        let once = OnceSignal()
-        let watchers = signals.map { number in SignalWatcher(signal: number) { once.fire(number) } }
-        for watcher in watchers { watcher.start() }
-        let received = await once.value()
-        for watcher in watchers { watcher.stop() }
-        return received
-    }
-}
-
-/// The first of several signals, delivered once to one waiter.
-final class OnceSignal: @unchecked Sendable {
-    // @unchecked: both fields are guarded by `lock`.
-    private let lock = NSLock()
-    private var received: Int32?
-    private var continuation: CheckedContinuation<Int32, Never>?
-
-    func fire(_ number: Int32) {
-        lock.lock()
-        guard received == nil else { lock.unlock(); return }
-        received = number
-        let waiting = continuation
-        continuation = nil
-        lock.unlock()
-        waiting?.resume(returning: number)
-    }
-
-    func value() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            lock.lock()
-            if let received {
-                lock.unlock()
-                continuation.resume(returning: received)
-            } else {
-                self.continuation = continuation
-                lock.unlock()
-            }
-        }
     }
 }

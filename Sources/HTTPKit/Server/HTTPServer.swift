@@ -240,8 +240,10 @@ public final class HTTPServer: Sendable {
     /// down gracefully and returns the signal, so `main` can exit 0.
     @discardableResult
     public func runUntilShutdownSignal(_ signals: [Int32] = [SIGTERM, SIGINT], gracePeriod: Duration? = nil) async -> Int32 {
-        let received = await ShutdownSignals.wait(for: signals)
+        let received = await SignalWatcher.firstSignal(of: signals)
         logger.notice("received signal \(received); shutting down")
+        // A second signal during shutdown ends the process at once.
+        for number in signals { signal(number, SIG_DFL) }
         await shutdown(gracePeriod: gracePeriod)
         return received
     }
