@@ -67,6 +67,34 @@ import Testing
         }
     }
 
+    /// Also found by fuzzing: Yams recurses once per level, so 20,000 `[`
+    /// overflowed the stack. Deep nesting, in flow or block style, is one
+    /// clear error.
+    @Test(arguments: [
+        "data: " + String(repeating: "[", count: 20_000),
+        "data: x\naugmentation:\n" + (1...120).map { String(repeating: " ", count: $0) + "k\($0):\n" }.joined(),
+    ])
+    func deepNestingIsAnErrorNotAStackOverflow(text: String) throws {
+        #expect(throws: TrainingError.configurationFile(path: "deep.yaml", reason: "nested more than 100 levels deep")) {
+            try ConfigurationLoader.loadWithKeys(text: text, path: "deep.yaml", overrides: [:])
+        }
+    }
+
+    /// The nesting bound must not refuse an ordinary file: comments, quotes
+    /// and brackets inside them, flow lists.
+    @Test func anOrdinaryFileIsWellWithinTheNestingBound() throws {
+        let text = """
+        # brackets in a comment: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[
+        data: "/photos/[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+        mean: [0.5, 0.5, 0.5]
+        augmentation:
+          brightness-range: [0.9, 1.1]
+          horizontal-flip: true
+        """
+        let (configuration, _) = try ConfigurationLoader.loadWithKeys(text: text, path: "run.yaml", overrides: [:])
+        #expect(configuration.mean == [0.5, 0.5, 0.5])
+    }
+
     @Test func anUnknownKeyIsNamedInTheError() throws {
         let file = TestSupport.temporaryDirectory().appendingPathComponent("run.yaml")
         try "data: x\nepoch: 3\n".write(to: file, atomically: true, encoding: .utf8)
