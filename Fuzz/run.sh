@@ -23,14 +23,14 @@ done
 
 python3 Fuzz/make_seeds.py "$build/seeds"
 python3 Fuzz/make_model_seeds.py "$build/seeds"
-cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1) (family $(lscpu | sed -n 's/^CPU family: *//p' | head -1), model $(lscpu | sed -n 's/^Model: *//p' | head -1), $(nproc) cores)"
 for target in "${targets[@]}"; do
     case "$target" in
         request-parser) seeds=Fuzz/corpus/request; max_len=4096 ;;
         multipart) seeds=Fuzz/corpus/multipart; max_len=4096 ;;
         jpeg | png) seeds="$build/seeds/$target"; max_len=65536 ;;
         model-file) seeds="$build/seeds/models"; max_len=16384 ;;
-        training-config) seeds="$build/seeds/configs"; max_len=4096 ;;
+        training-config) seeds="$build/seeds/configs"; max_len=4096; cp -n Fuzz/corpus/training-config/* "$build/seeds/configs"/ ;;
         *) echo "unknown fuzz target '$target'"; exit 2 ;;
     esac
     [ -x "$build/fuzz-$target" ] || { echo "fuzz-$target is not built: run Fuzz/build.sh $target"; exit 2; }
