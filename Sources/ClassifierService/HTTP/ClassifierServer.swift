@@ -51,7 +51,8 @@ public final class ClassifierServer: Sendable {
         // global limit would mean the same as one equal to it.
         configuration.maxConnectionsPerClient = min(settings.maxConnectionsPerClient, settings.maxConnections)
         configuration.limits.maxBodySize = settings.maxBodyBytes
-        configuration.trustedProxies = settings.trustedProxies.compactMap { IPAddressRange($0) ?? IPAddressRange($0 + (($0.contains(":")) ? "/128" : "/32")) }
+        // Each was parsed the same way when the settings were checked.
+        configuration.trustedProxies = settings.trustedProxies.compactMap { IPAddressRange($0) }
         configuration.shutdownGracePeriod = .milliseconds(Int(settings.shutdownGraceSeconds * 1000))
         configuration.timeouts.headerRead = .milliseconds(Int(settings.requestTimeoutSeconds * 1000))
         configuration.timeouts.bodyIdle = .milliseconds(Int(settings.requestTimeoutSeconds * 1000))

@@ -44,7 +44,7 @@ public struct SettingDescriptor {
             double("reload_poll_seconds", \.reloadPollSeconds, 0...86_400, "Polling fallback interval for model changes in seconds; 0 disables it."),
             double("reload_debounce_ms", \.reloadDebounceMs, 0...60_000, "Quiet time after a change before the model is loaded, in ms."),
             list("trusted_proxies", \.trustedProxies, "Addresses or CIDR ranges allowed to set `X-Forwarded-For`/`Forwarded`.") { values in
-                values.first { !IPRange.isValid($0) }.map { "'\($0)' is not an IP address or CIDR range" }
+                values.first { IPAddressRange($0) == nil }.map { "'\($0)' is not an IP address or CIDR range" }
             },
             list("cors_origins", \.corsOrigins, "Origins allowed by CORS (`*` for any); empty sends no CORS headers.") { values in
                 values.first { $0 != "*" && !($0.hasPrefix("http://") || $0.hasPrefix("https://")) }
@@ -128,3 +128,4 @@ public struct SettingDescriptor {
 }
 
 import Foundation
+import HTTPKit
