@@ -37,9 +37,12 @@ link() {
 }
 
 engine_sources() { find Sources/NeuralEngine -name '*.swift' | sort; }
+# The engine's C kernels, compiled once for both targets that need them.
+kernels=()
 engine_kernels() {
+    [ ${#kernels[@]} -gt 0 ] && return
     module_map CEngineKernels Sources/CEngineKernels/include/CEngineKernels.h
-    compile_c Sources/CEngineKernels/include Sources/CEngineKernels/*.c
+    mapfile -t kernels < <(compile_c Sources/CEngineKernels/include Sources/CEngineKernels/*.c)
 }
 
 for target in "${targets[@]}"; do
@@ -57,7 +60,7 @@ for target in "${targets[@]}"; do
             link "$target" -module-name ImageKit -I "$build/modules/CImageShim" "$entry" \
                 $(find Sources/ImageKit -name '*.swift' | sort) "${shim[@]}" -ljpeg -lpng16 -lz ;;
         model-file)
-            mapfile -t kernels < <(engine_kernels)
+            engine_kernels
             link "$target" -module-name NeuralEngine -I Sources/CBLAS -I "$build/modules/CEngineKernels" \
                 Fuzz/FuzzModelFile.swift $(engine_sources) "${kernels[@]}" -lopenblas ;;
         training-config)
@@ -69,7 +72,7 @@ for target in "${targets[@]}"; do
             cp Sources/Training/Configuration/*.swift Sources/Training/TrainingError.swift \
                 Sources/Training/Data/FileAccess.swift Sources/ConfigurationDocument/*.swift "$config"/
             sed -i '/^import NeuralEngine$/d; /^import ConfigurationDocument$/d' "$config"/*.swift
-            mapfile -t kernels < <(engine_kernels)
+            engine_kernels
             link "$target" -module-name Training -I .build/release/Modules -I Sources/CBLAS \
                 -I "$build/modules/CEngineKernels" -Xcc -I -Xcc "$PWD/.build/checkouts/Yams/Sources/CYaml/include" \
                 Fuzz/FuzzTrainingConfig.swift "$config"/*.swift $(engine_sources) "${kernels[@]}" \

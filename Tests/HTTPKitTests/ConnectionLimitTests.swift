@@ -37,26 +37,23 @@ import Testing
     }
 
     @Test func atItsCapAClientsOldestIdleConnectionMakesRoom() async throws {
-        // Keep-alive idle time far beyond the client's read timeout: only
-        // making room can close a connection here.
-        let server = try TestServer.start {
-            $0.maxConnectionsPerClient = 2
-            $0.timeouts.keepAliveIdle = .seconds(120)
-        }
-        let oldest = try RawClient(port: server.port), newer = try RawClient(port: server.port)
-        #expect(try await served(oldest) == 200)
-        try await Task.sleep(for: .milliseconds(20))
-        #expect(try await served(newer) == 200)
-        let third = try RawClient(port: server.port)
-        #expect(try await served(third) == 200)
-        #expect(await oldest.isClosedByServer())
-        #expect(try await served(newer) == 200)
+        let server = try await oldestIdleConnectionMakesRoom { $0.maxConnectionsPerClient = 2 }
         await server.stop()
     }
 
     @Test func atTheConnectionLimitTheOldestIdleKeepAliveConnectionMakesRoom() async throws {
+        let server = try await oldestIdleConnectionMakesRoom { $0.maxConnections = 2 }
+        #expect(server.server.connectionCount == 2)
+        await server.stop()
+    }
+
+    /// With a limit of two set by `limit`, two served keep-alive connections
+    /// and a third client: the oldest closes and the others are served.
+    /// Keep-alive idle time is far beyond the client's read timeout, so only
+    /// making room can close a connection here.
+    func oldestIdleConnectionMakesRoom(_ limit: (inout HTTPServerConfiguration) -> Void) async throws -> TestServer {
         let server = try TestServer.start {
-            $0.maxConnections = 2
+            limit(&$0)
             $0.timeouts.keepAliveIdle = .seconds(120)
         }
         let oldest = try RawClient(port: server.port), newer = try RawClient(port: server.port)
@@ -67,8 +64,7 @@ import Testing
         #expect(try await served(third) == 200)
         #expect(await oldest.isClosedByServer())
         #expect(try await served(newer) == 200)
-        #expect(server.server.connectionCount == 2)
-        await server.stop()
+        return server
     }
 
     @Test func connectionsFromATrustedProxyAreNotCapped() async throws {
