@@ -26,10 +26,10 @@ RUN scripts/setup.sh \
 
 # ---- run ------------------------------------------------------------------
 FROM debian:bookworm-slim
-# Only the shared libraries the binaries need: OpenBLAS, libjpeg-turbo, libpng
+# Only the shared libraries the binaries need: OpenBLAS, oneDNN, libjpeg-turbo, libpng
 # (and the C++ runtime under Swift's Foundation).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libopenblas0 libjpeg62-turbo libpng16-16 zlib1g libstdc++6 ca-certificates \
+ && apt-get install -y --no-install-recommends libopenblas0 libdnnl2 libgomp1 libjpeg62-turbo libpng16-16 zlib1g libstdc++6 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin classifier
 COPY --from=builder /out/lib/ /usr/lib/swift/linux/

@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Layers, bottom to top (one direction of dependency):
-//   C system libraries (CBLAS, CLibJPEG, CLibPNG)
+//   C system libraries (CBLAS, CDNNL, CLibJPEG, CLibPNG)
 //   NeuralEngine · ImageKit · HTTPKit      (side by side, unaware of each other)
 //   Training · ClassifierService
 //   classifier-train · classifier-server   (thin mains)
@@ -32,6 +32,9 @@ let package = Package(
             name: "CLibPNG", path: "Sources/CLibPNG",
             providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
         .systemLibrary(
+            name: "CDNNL", path: "Sources/CDNNL",
+            providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(
             name: "CZlib", path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]),
         // setjmp/longjmp error handling for libjpeg and libpng stays in C.
@@ -46,13 +49,19 @@ let package = Package(
             name: "CEngineKernels", path: "Sources/CEngineKernels",
             cSettings: [.unsafeFlags(["-O3"])]),
 
+        // oneDNN's convolutions on the engine's tensors, one OpenMP thread per call.
+        .target(
+            name: "COneDNN", dependencies: ["CDNNL"], path: "Sources/COneDNN",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+
         // epoll(7) for HTTPKit's sockets (Swift's Glibc module leaves it out).
         .target(name: "CEpoll", path: "Sources/CEpoll"),
 
         // MARK: Libraries
         .target(
             name: "NeuralEngine",
-            dependencies: ["CBLAS", "CEngineKernels"]),
+            dependencies: ["CBLAS", "CEngineKernels", "COneDNN"]),
         .target(
             name: "ImageKit",
             dependencies: ["CImageShim"]),

@@ -11,7 +11,7 @@ runtime_only=false
 
 apt_packages=(
     # build and run
-    libopenblas-dev libjpeg-dev libpng-dev zlib1g-dev
+    libopenblas-dev libdnnl-dev libjpeg-dev libpng-dev zlib1g-dev
 )
 $runtime_only || apt_packages+=(
     # tests: real clients, a real proxy, the Fashion-MNIST data, reference decoders

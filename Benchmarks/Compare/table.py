@@ -2,7 +2,7 @@
 input and prints one Markdown table: per model, threads and batch, each engine's median
 latency and images/s, and ours as a ratio to each peer (latency ours/peer: below 1 is
 faster; images/s ours/peer: above 1 is faster). Then, per setting, how many of our
-3×3 stride-1 convolutions the calibration put on each path."""
+convolutions the calibration put on each path."""
 import sys
 from collections import Counter, defaultdict
 
@@ -38,7 +38,7 @@ for (model, threads, batch), times in rows.items():
 
 if paths:
     print()
-    print("| model | threads | batch | 3×3 stride-1 convolutions by path (calibrated) |")
+    print("| model | threads | batch | convolutions by path (calibrated) |")
     print("| --- | ---: | ---: | --- |")
     for (model, threads, batch), counts in paths.items():
         summary = ", ".join(f"{path} {count}" for path, count in sorted(counts.items()))

@@ -130,7 +130,7 @@ func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(
 /// Per-step medians at one batch size for each convolution algorithm, runs interleaved so that
 /// load from other processes hits all alike.
 func layerComparison(_ options: Options) throws {
-    let algorithms: [ConvolutionAlgorithm] = [.im2col, .winograd2x2, .winograd4x4, .automatic]
+    let algorithms: [ConvolutionAlgorithm] = [.im2col, .onednn, .winograd2x2, .winograd4x4, .automatic]
     for name in options.models {
         let small = name == "resnet20" || name == "resnet32" || name == "resnet56"
         let size = small ? 32 : 224

@@ -125,12 +125,18 @@ import Testing
         let fast = InferenceNetwork(network)
         #expect(fast.convolutionPlan.isEmpty)
         let choices = fast.calibrate(batchSizes: [4, 1, 4], repetitions: 1)
-        // resnet20: 19 convolutions of 3×3 stride 1, two of them strided; 17 candidates per batch size.
-        #expect(choices.count == 2 * 17)
+        // resnet20: 19 convolutions of 3×3, two of them strided, and two 1×1 projections.
+        // The 17 of stride 1 have three paths of the engine's own; with oneDNN every
+        // convolution is a candidate, oneDNN or im2col for the others.
+        let oneDNN = FusedConvolution.oneDNNEnabled && OneDNNConvolution.isAvailable
+        #expect(choices.count == 2 * (oneDNN ? 21 : 17))
         #expect(Set(choices.map(\.batch)) == [1, 4])
         for choice in choices {
-            #expect(["im2col", "winograd-2x2", "winograd-4x4"].contains(choice.path))
-            #expect(Set(choice.milliseconds.keys) == ["im2col", "winograd-2x2", "winograd-4x4"])
+            let winograd = choice.step.hasPrefix("conv 3×3/1")
+            let paths = Set(winograd ? ["im2col", "winograd-2x2", "winograd-4x4"] : ["im2col"])
+                .union(oneDNN ? ["onednn"] : [])
+            #expect(paths.contains(choice.path))
+            #expect(Set(choice.milliseconds.keys) == paths, "\(choice.step)")
             #expect(choice.milliseconds[choice.path] == choice.milliseconds.values.min())
         }
         #expect(fast.convolutionPlan == choices)
@@ -157,7 +163,8 @@ import Testing
         let strided = FusedConvolution(inChannels: 8, outChannels: 8, kernelSize: 3, stride: 2, padding: 1,
                                        weight: [Float](repeating: 0.1, count: 8 * 8 * 9), bias: nil, scale: nil,
                                        shift: nil, relu: false, algorithm: .winograd4x4)
-        #expect(strided.candidateTiles == [0] && strided.tile(forBatch: 1) == 0)
+        #expect(strided.candidateTiles.filter { $0 != FusedConvolution.oneDNNPath } == [0])
+        #expect(strided.tile(forBatch: 1) == 0)
     }
 
     @Test func automaticUsesWinogradOnlyOnWideConvolutions() throws {

@@ -1,5 +1,7 @@
-/// How `InferenceNetwork` runs its 3×3 stride-1 convolutions (all others use
-/// im2col + GEMM, or a plain GEMM for 1×1). Chosen by measurement: see BENCHMARKS.md.
+/// How `InferenceNetwork` runs its convolutions when no calibration has measured them
+/// (`InferenceNetwork.calibrate` chooses per layer and batch for `.automatic`); without
+/// one, 3×3 stride-1 convolutions follow this and all others use im2col + GEMM (a plain
+/// GEMM for 1×1), except under `.onednn`. See BENCHMARKS.md.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// Winograd F(4×4, 3×3) where the channel counts are wide enough for its 36 GEMMs to
     /// pay for the tile transforms (C and K ≥ `automaticWinogradChannels`), im2col + GEMM
@@ -13,6 +15,9 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// Winograd F(4×4, 3×3) on every 3×3 stride-1 convolution: 4× fewer multiplications;
     /// transform constants up to 8, so a little more rounding (still well within 1e-4).
     case winograd4x4 = "winograd-4x4"
+    /// oneDNN's convolution (`OneDNNConvolution`) for every convolution, im2col + GEMM
+    /// where it cannot run.
+    case onednn
 
     public static let `default`: ConvolutionAlgorithm = .automatic
 
@@ -22,7 +27,8 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
     /// channels, where its 36 GEMMs are too thin to pay for the transforms.
     public static let automaticWinogradChannels = 32
 
-    /// The Winograd output tile for a 3×3 stride-1 convolution (0: im2col + GEMM).
+    /// The path for a 3×3 stride-1 convolution: the Winograd output tile, 0 for im2col + GEMM,
+    /// `FusedConvolution.oneDNNPath` for oneDNN.
     func winogradTile(inChannels: Int, outChannels: Int) -> Int {
         switch self {
         case .automatic:
@@ -30,6 +36,7 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, Codable {
         case .im2col: return 0
         case .winograd2x2: return 2
         case .winograd4x4: return 4
+        case .onednn: return FusedConvolution.oneDNNPath
         }
     }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// A convolution with its BatchNorm folded in and its ReLU (and a residual addition)
 /// fused into the pass that adds the bias, for the inference path.
@@ -33,6 +34,17 @@ final class FusedConvolution {
     private(set) var measuredTiles: [(batch: Int, tile: Int)] = []
     /// Winograd forms of the weights by output tile, made when first needed.
     private var winogradForms: [Int: WinogradConvolution] = [:]
+    /// The oneDNN form, made when first needed; nil once discarded or where oneDNN is unusable.
+    private var oneDNNForm: OneDNNConvolution?
+    private var oneDNNFormMade = false
+
+    /// The path number of oneDNN's convolution (`OneDNNConvolution`) beside the Winograd
+    /// tiles 2 and 4 and im2col's 0.
+    static let oneDNNPath = 1
+
+    /// Whether oneDNN is offered to calibrations: `ENGINE_ONEDNN=0` in the environment
+    /// leaves it out, to compare against the engine's own paths.
+    static let oneDNNEnabled = getenv("ENGINE_ONEDNN").map { String(cString: $0) != "0" } ?? true
 
     /// Upper bound on the column scratch per GEMM, in scalars (1 MiB): small enough that the
     /// columns are still in cache when OpenBLAS packs them (16 MiB ran resnet18 about 15%
@@ -63,13 +75,31 @@ final class FusedConvolution {
         self.bias = foldedBias
         self.winogradLevel = winogradLevel
         let tile = algorithm.winogradTile(inChannels: inChannels, outChannels: outChannels)
-        defaultTile = kernelSize == 3 && stride == 1 && padding == 1 ? tile : 0
-        if defaultTile > 0 { _ = winograd(tile: defaultTile) }
+        defaultTile = algorithm == .onednn ? Self.oneDNNPath : kernelSize == 3 && stride == 1 && padding == 1 ? tile : 0
+        if defaultTile > 1 { _ = winograd(tile: defaultTile) }
     }
 
-    /// The paths a measurement may choose between: im2col + GEMM and, for a 3×3 stride-1
-    /// padding-1 convolution, Winograd F(2×2) and F(4×4).
-    var candidateTiles: [Int] { kernelSize == 3 && stride == 1 && padding == 1 ? [0, 2, 4] : [0] }
+    /// The paths a measurement may choose between: im2col + GEMM, oneDNN where it loads,
+    /// and, for a 3×3 stride-1 padding-1 convolution, Winograd F(2×2) and F(4×4).
+    var candidateTiles: [Int] {
+        let library = Self.oneDNNEnabled && OneDNNConvolution.isAvailable && oneDNN() != nil ? [Self.oneDNNPath] : []
+        return (kernelSize == 3 && stride == 1 && padding == 1 ? [0, 2, 4] : [0]) + library
+    }
+
+    /// oneDNN's implementation that ran this batch ("brgconv:avx512_core"); nil when oneDNN
+    /// has not run it (never asked, or it fell back to im2col).
+    func oneDNNImplementation(batch: Int, height: Int, width: Int) -> String? {
+        oneDNNForm?.implementation(batch: batch, height: height, width: width)
+    }
+
+    private func oneDNN() -> OneDNNConvolution? {
+        if !oneDNNFormMade {
+            oneDNNFormMade = true
+            oneDNNForm = OneDNNConvolution(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
+                                           stride: stride, padding: padding, weight: weight)
+        }
+        return oneDNNForm
+    }
 
     /// The path for a batch of `batch` images: the measured choice for the largest measured
     /// batch not above it (or the smallest measured), else `defaultTile`.
@@ -89,6 +119,7 @@ final class FusedConvolution {
     func discardUnusedForms() {
         let used = Set(measuredTiles.isEmpty ? [defaultTile] : measuredTiles.map(\.tile))
         winogradForms = winogradForms.filter { used.contains($0.key) }
+        if !used.contains(Self.oneDNNPath) { oneDNNForm = nil }
     }
 
     private func winograd(tile: Int) -> WinogradConvolution {
@@ -117,7 +148,8 @@ final class FusedConvolution {
     /// in scalars: one column slice, or one Winograd block's scratch, per thread.
     func workspaceSize(batch: Int, height: Int, width: Int, tile: Int? = nil) -> Int {
         let tile = tile ?? self.tile(forBatch: batch)
-        if tile > 0 { return winograd(tile: tile).workspaceSize(batch: batch, height: height, width: width) }
+        // oneDNN keeps its own buffers; the columns stay reserved for the fallback to im2col.
+        if tile > 1 { return winograd(tile: tile).workspaceSize(batch: batch, height: height, width: width) }
         return columnScratch(batch: batch, height: height, width: width) * max(1, EngineThreads.count)
     }
 
@@ -139,14 +171,20 @@ final class FusedConvolution {
              batch: Int, height: Int, width: Int, workspace: UnsafeMutablePointer<Float>, workspaceCount: Int,
              tile: Int? = nil) {
         let tile = tile ?? self.tile(forBatch: batch)
-        if tile > 0 {
+        let (p, q) = outputSize(height, width)
+        if tile == Self.oneDNNPath, let form = oneDNN(),
+            form.run(input: input, output: output, residual: residual, bias: bias, relu: relu,
+                     batch: batch, height: height, width: width, outputPlane: p * q)
+        {
+            return
+        }
+        if tile > 1 {
             let winograd = winograd(tile: tile)
             winograd.run(input: input, output: output, residual: residual, bias: bias, relu: relu,
                          batch: batch, height: height, width: width, workspace: workspace,
                          workspaceCount: workspaceCount)
             return
         }
-        let (p, q) = outputSize(height, width)
         let total = batch * p * q
         let scratch = columnScratch(batch: batch, height: height, width: width)
         let threads = max(1, min(EngineThreads.count, scratch == 0 ? Int.max : workspaceCount / scratch))

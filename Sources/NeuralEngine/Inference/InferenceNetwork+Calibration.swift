@@ -5,15 +5,15 @@ public struct ConvolutionChoice: Sendable, Codable, Equatable {
     /// The step, as in `profile` ("conv 3×3/1 64→64 56×56 +relu").
     public let step: String
     public let batch: Int
-    /// The path kept: "im2col", "winograd-2x2" or "winograd-4x4".
+    /// The path kept: "im2col", "onednn", "winograd-2x2" or "winograd-4x4".
     public let path: String
     /// Median milliseconds of each candidate path, by path name.
     public let milliseconds: [String: Double]
 }
 
 extension InferenceNetwork {
-    /// Times every candidate path (im2col + GEMM, Winograd F(2×2), F(4×4)) of each 3×3
-    /// stride-1 convolution on this machine, at this thread count, on the real shapes of
+    /// Times every candidate path (im2col + GEMM, oneDNN, and Winograd F(2×2), F(4×4) for
+    /// 3×3 stride-1) of each convolution on this machine, at this thread count, on the real shapes of
     /// each batch size, and keeps the fastest per convolution and batch size; later calls
     /// with a batch size between two calibrated ones use the smaller one's choice.
     ///
@@ -62,7 +62,11 @@ extension InferenceNetwork {
     }
 
     static func pathName(tile: Int) -> String {
-        tile == 0 ? ConvolutionAlgorithm.im2col.rawValue : tile == 2 ? ConvolutionAlgorithm.winograd2x2.rawValue
-            : ConvolutionAlgorithm.winograd4x4.rawValue
+        switch tile {
+        case 0: ConvolutionAlgorithm.im2col.rawValue
+        case FusedConvolution.oneDNNPath: "onednn"
+        case 2: ConvolutionAlgorithm.winograd2x2.rawValue
+        default: ConvolutionAlgorithm.winograd4x4.rawValue
+        }
     }
 }
