@@ -44,33 +44,51 @@ static dnnl_stream_t stream_for_this_thread(void) {
 /// Everything needed to run one share; made on the share's first run, kept after.
 typedef struct share_plan {
     long N, H, W, n0, n, k0, k1;
+    int fused;  // bias and ReLU applied by oneDNN
     int failed;
-    const char *implementation;
+    char implementation[64];
     dnnl_primitive_t convolution, input_reorder, output_reorder;  // reorders NULL when the layouts agree
     dnnl_memory_t plain_input, plain_output;    // the caller's tensors; handles set per run
-    dnnl_memory_t input, output, weights, scratchpad;  // the primitive's layouts (input/output may alias plain)
+    dnnl_memory_t input, output, scratchpad;  // the primitive's layouts (input/output may alias plain)
+    dnnl_memory_t weights, bias;              // borrowed: the convolution's copies
     struct share_plan *next;
 } share_plan;
 
+/// The weights of output channels k0 ..< k1 in one primitive's layout. Plans of every
+/// batch size and share share them: a copy per plan would hold the weights once per
+/// batch size the server has seen.
+typedef struct weight_copy {
+    long k0, k1;
+    dnnl_memory_t memory;
+    struct weight_copy *next;
+} weight_copy;
+
 struct engine_dnnl_convolution {
     long C, K, R, stride, padding;
-    float *weight;
+    int relu;
+    float *weight, *bias;
     pthread_mutex_t lock;
     share_plan *plans;
+    weight_copy *weights;
 };
 
 engine_dnnl_convolution *engine_dnnl_convolution_create(long C, long K, long R, long stride, long padding,
-                                                        const float *weight) {
+                                                        const float *weight, const float *bias, int relu) {
     pthread_once(&engine_once, make_engine);
     if (shared_engine == NULL || C <= 0 || K <= 0 || R <= 0 || stride <= 0 || padding < 0) return NULL;
     engine_dnnl_convolution *convolution = calloc(1, sizeof *convolution);
     if (convolution == NULL) return NULL;
     convolution->weight = malloc(sizeof(float) * (size_t)(K * C * R * R));
-    if (convolution->weight == NULL) {
+    convolution->bias = malloc(sizeof(float) * (size_t)K);
+    if (convolution->weight == NULL || convolution->bias == NULL) {
+        free(convolution->weight);
+        free(convolution->bias);
         free(convolution);
         return NULL;
     }
     memcpy(convolution->weight, weight, sizeof(float) * (size_t)(K * C * R * R));
+    memcpy(convolution->bias, bias, sizeof(float) * (size_t)K);
+    convolution->relu = relu;
     convolution->C = C;
     convolution->K = K;
     convolution->R = R;
@@ -84,7 +102,7 @@ static void destroy_plan(share_plan *plan) {
     dnnl_primitive_t primitives[] = {plan->convolution, plan->input_reorder, plan->output_reorder};
     for (int i = 0; i < 3; i++)
         if (primitives[i]) dnnl_primitive_destroy(primitives[i]);
-    dnnl_memory_t memories[] = {plan->plain_input, plan->plain_output, plan->weights, plan->scratchpad};
+    dnnl_memory_t memories[] = {plan->plain_input, plan->plain_output, plan->bias, plan->scratchpad};
     for (int i = 0; i < 4; i++)
         if (memories[i]) dnnl_memory_destroy(memories[i]);
     if (plan->input && plan->input != plan->plain_input) dnnl_memory_destroy(plan->input);
@@ -98,8 +116,14 @@ void engine_dnnl_convolution_destroy(engine_dnnl_convolution *convolution) {
         next = plan->next;
         destroy_plan(plan);
     }
+    for (weight_copy *copy = convolution->weights, *next; copy != NULL; copy = next) {
+        next = copy->next;
+        dnnl_memory_destroy(copy->memory);
+        free(copy);
+    }
     pthread_mutex_destroy(&convolution->lock);
     free(convolution->weight);
+    free(convolution->bias);
     free(convolution);
 }
 
@@ -132,6 +156,38 @@ static int layout_memory(const dnnl_memory_desc_t *layout, dnnl_memory_t plain, 
     return to_plain ? make_reorder(layout, plain_layout, reorder) : make_reorder(plain_layout, layout, reorder);
 }
 
+/// Channels k0 ..< k1 of the weights in `layout`, reordered on first request (under the lock).
+static dnnl_memory_t weights_for(engine_dnnl_convolution *c, long k0, long k1, const dnnl_memory_desc_t *layout,
+                                 const dnnl_memory_desc_t *plain_weights, dnnl_stream_t stream) {
+    for (weight_copy *copy = c->weights; copy != NULL; copy = copy->next) {
+        const dnnl_memory_desc_t *copy_layout;
+        if (copy->k0 == k0 && copy->k1 == k1 && dnnl_memory_get_memory_desc(copy->memory, &copy_layout) == dnnl_success &&
+            dnnl_memory_desc_equal(copy_layout, layout))
+            return copy->memory;
+    }
+    weight_copy *copy = calloc(1, sizeof *copy);
+    if (copy == NULL) return NULL;
+    dnnl_memory_t source = NULL;
+    dnnl_primitive_t reorder = NULL;
+    int failed = dnnl_memory_create(&copy->memory, layout, shared_engine, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
+                 dnnl_memory_create(&source, plain_weights, shared_engine, c->weight + k0 * c->C * c->R * c->R) !=
+                     dnnl_success ||
+                 make_reorder(plain_weights, layout, &reorder) != 0 ||
+                 run_reorder(reorder, source, copy->memory, stream) != 0 || dnnl_stream_wait(stream) != dnnl_success;
+    if (reorder) dnnl_primitive_destroy(reorder);
+    if (source) dnnl_memory_destroy(source);
+    if (failed) {
+        if (copy->memory) dnnl_memory_destroy(copy->memory);
+        free(copy);
+        return NULL;
+    }
+    copy->k0 = k0;
+    copy->k1 = k1;
+    copy->next = c->weights;
+    c->weights = copy;
+    return copy->memory;
+}
+
 static int build_plan(engine_dnnl_convolution *c, share_plan *plan, dnnl_stream_t stream) {
     const long K = plan->k1 - plan->k0, R = c->R;
     const long P = (plan->H + 2 * c->padding - R) / c->stride + 1, Q = (plan->W + 2 * c->padding - R) / c->stride + 1;
@@ -146,13 +202,15 @@ static int build_plan(engine_dnnl_convolution *c, share_plan *plan, dnnl_stream_
     dnnl_dims_t output_dims = {plan->n, K, P, Q},
                 output_strides = {plan->n == 1 ? K * plan->N * P * Q : P * Q, plan->N * P * Q, Q, 1};
     dnnl_dims_t weight_dims = {K, c->C, R, R}, strides = {c->stride, c->stride}, padding = {c->padding, c->padding};
-    dnnl_memory_desc_t plain_input, plain_output, plain_weights, any_input, any_output, any_weights;
+    dnnl_dims_t bias_dims = {K};
+    dnnl_memory_desc_t plain_input, plain_output, plain_weights, any_input, any_output, any_weights, bias_layout;
     if (dnnl_memory_desc_init_by_strides(&plain_input, 4, input_dims, dnnl_f32, input_strides) != dnnl_success ||
         dnnl_memory_desc_init_by_strides(&plain_output, 4, output_dims, dnnl_f32, output_strides) != dnnl_success ||
         dnnl_memory_desc_init_by_tag(&plain_weights, 4, weight_dims, dnnl_f32, dnnl_oihw) != dnnl_success ||
         dnnl_memory_desc_init_by_tag(&any_input, 4, input_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success ||
         dnnl_memory_desc_init_by_tag(&any_output, 4, output_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success ||
-        dnnl_memory_desc_init_by_tag(&any_weights, 4, weight_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success)
+        dnnl_memory_desc_init_by_tag(&any_weights, 4, weight_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success ||
+        dnnl_memory_desc_init_by_tag(&bias_layout, 1, bias_dims, dnnl_f32, dnnl_x) != dnnl_success)
         return -1;
     // Three channels (the stem): oneDNN's kernels for a first layer read plain NCHW
     // directly, where a blocked copy of a 3-channel input would be mostly padding. Where
@@ -163,11 +221,22 @@ static int build_plan(engine_dnnl_convolution *c, share_plan *plan, dnnl_stream_
     for (int attempt = c->C < 8 ? 0 : 1; attempt < 2 && descriptor == NULL; attempt++) {
         dnnl_convolution_desc_t description;
         if (dnnl_convolution_forward_desc_init(&description, dnnl_forward_inference, dnnl_convolution_direct,
-                                               requests[attempt], &any_weights, NULL, &any_output, strides, padding,
-                                               padding) != dnnl_success)
+                                               requests[attempt], &any_weights, plan->fused ? &bias_layout : NULL,
+                                               &any_output, strides, padding, padding) != dnnl_success)
             continue;
         dnnl_primitive_attr_t attributes;
         if (dnnl_primitive_attr_create(&attributes) != dnnl_success) return -1;
+        dnnl_post_ops_t post_ops = NULL;
+        if (plan->fused && c->relu) {
+            if (dnnl_post_ops_create(&post_ops) != dnnl_success ||
+                dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) != dnnl_success ||
+                dnnl_primitive_attr_set_post_ops(attributes, post_ops) != dnnl_success) {
+                if (post_ops) dnnl_post_ops_destroy(post_ops);
+                dnnl_primitive_attr_destroy(attributes);
+                return -1;
+            }
+            dnnl_post_ops_destroy(post_ops);
+        }
         // The scratchpad is this share's own, so shares of one layer can run at once.
         dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user);
         dnnl_status_t status = dnnl_primitive_desc_create(&descriptor, &description, attributes, shared_engine, NULL);
@@ -187,7 +256,7 @@ static int build_plan(engine_dnnl_convolution *c, share_plan *plan, dnnl_stream_
     }
     if (descriptor == NULL) return -1;
     int result = -1;
-    plan->implementation = implementation;  // a static string of the library's
+    strncpy(plan->implementation, implementation, sizeof plan->implementation - 1);
     const dnnl_memory_desc_t *input_layout = dnnl_primitive_desc_query_md(descriptor, dnnl_query_src_md, 0),
                              *output_layout = dnnl_primitive_desc_query_md(descriptor, dnnl_query_dst_md, 0),
                              *weight_layout = dnnl_primitive_desc_query_md(descriptor, dnnl_query_weights_md, 0),
@@ -196,23 +265,14 @@ static int build_plan(engine_dnnl_convolution *c, share_plan *plan, dnnl_stream_
         dnnl_memory_create(&plan->plain_output, &plain_output, shared_engine, DNNL_MEMORY_NONE) != dnnl_success ||
         layout_memory(input_layout, plan->plain_input, 0, &plan->input, &plan->input_reorder) != 0 ||
         layout_memory(output_layout, plan->plain_output, 1, &plan->output, &plan->output_reorder) != 0 ||
-        dnnl_memory_create(&plan->weights, weight_layout, shared_engine, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
         dnnl_memory_create(&plan->scratchpad, scratch_layout, shared_engine, DNNL_MEMORY_ALLOCATE) != dnnl_success ||
         dnnl_primitive_create(&plan->convolution, descriptor) != dnnl_success)
         goto done;
-    // The weights of channels k0 ..< k1, in the primitive's layout, once.
-    {
-        dnnl_memory_t source;
-        if (dnnl_memory_create(&source, &plain_weights, shared_engine, c->weight + plan->k0 * c->C * R * R) != dnnl_success)
-            goto done;
-        dnnl_primitive_t reorder = NULL;
-        int failed = make_reorder(&plain_weights, weight_layout, &reorder) != 0 ||
-                     run_reorder(reorder, source, plan->weights, stream) != 0 ||
-                     dnnl_stream_wait(stream) != dnnl_success;
-        if (reorder) dnnl_primitive_destroy(reorder);
-        dnnl_memory_destroy(source);
-        if (failed) goto done;
-    }
+    if (plan->fused &&
+        dnnl_memory_create(&plan->bias, &bias_layout, shared_engine, c->bias + plan->k0) != dnnl_success)
+        goto done;
+    plan->weights = weights_for(c, plan->k0, plan->k1, weight_layout, &plain_weights, stream);
+    if (plan->weights == NULL) goto done;
     result = 0;
 done:
     dnnl_primitive_desc_destroy(descriptor);
@@ -221,17 +281,18 @@ done:
 
 /// The plan of this share, made (or found to be impossible) on first use.
 static share_plan *plan_for(engine_dnnl_convolution *c, long N, long H, long W, long n0, long n, long k0, long k1,
-                            dnnl_stream_t stream) {
+                            int fused, dnnl_stream_t stream) {
     pthread_mutex_lock(&c->lock);
     share_plan *plan = c->plans;
     while (plan != NULL && !(plan->N == N && plan->H == H && plan->W == W && plan->n0 == n0 && plan->n == n &&
-                             plan->k0 == k0 && plan->k1 == k1))
+                             plan->k0 == k0 && plan->k1 == k1 && plan->fused == fused))
         plan = plan->next;
     if (plan == NULL && (plan = calloc(1, sizeof *plan)) != NULL) {
-        *plan = (share_plan){.N = N, .H = H, .W = W, .n0 = n0, .n = n, .k0 = k0, .k1 = k1};
+        *plan = (share_plan){.N = N, .H = H, .W = W, .n0 = n0, .n = n, .k0 = k0, .k1 = k1, .fused = fused};
         if (build_plan(c, plan, stream) != 0) {
             // Kept, marked, so that every later call falls back at once instead of retrying.
-            share_plan failed = {.N = N, .H = H, .W = W, .n0 = n0, .n = n, .k0 = k0, .k1 = k1, .failed = 1};
+            share_plan failed = {.N = N, .H = H, .W = W, .n0 = n0, .n = n, .k0 = k0, .k1 = k1, .fused = fused,
+                                 .failed = 1};
             share_plan *broken = plan;
             plan = calloc(1, sizeof *plan);
             destroy_plan(broken);
@@ -247,12 +308,12 @@ static share_plan *plan_for(engine_dnnl_convolution *c, long N, long H, long W, 
 }
 
 int engine_dnnl_convolution_run(engine_dnnl_convolution *c, const float *input, float *output, long N, long H, long W,
-                                long n0, long n, long k0, long k1) {
+                                long n0, long n, long k0, long k1, int fused) {
     if (c == NULL || n0 < 0 || n <= 0 || n0 + n > N || k0 < 0 || k1 > c->K || k1 <= k0) return -1;
     omp_set_num_threads(1);
     dnnl_stream_t stream = stream_for_this_thread();
     if (stream == NULL) return -1;
-    share_plan *plan = plan_for(c, N, H, W, n0, n, k0, k1, stream);
+    share_plan *plan = plan_for(c, N, H, W, n0, n, k0, k1, fused != 0, stream);
     if (plan == NULL || plan->failed) return -1;
     const long P = (H + 2 * c->padding - c->R) / c->stride + 1, Q = (W + 2 * c->padding - c->R) / c->stride + 1;
     if (dnnl_memory_set_data_handle(plan->plain_input, (void *)(input + n0 * H * W)) != dnnl_success ||
@@ -262,20 +323,21 @@ int engine_dnnl_convolution_run(engine_dnnl_convolution *c, const float *input, 
     dnnl_exec_arg_t arguments[] = {{DNNL_ARG_SRC, plan->input},
                                    {DNNL_ARG_WEIGHTS, plan->weights},
                                    {DNNL_ARG_DST, plan->output},
-                                   {DNNL_ARG_SCRATCHPAD, plan->scratchpad}};
-    if (dnnl_primitive_execute(plan->convolution, stream, 4, arguments) != dnnl_success) return -1;
+                                   {DNNL_ARG_SCRATCHPAD, plan->scratchpad},
+                                   {DNNL_ARG_BIAS, plan->bias}};
+    if (dnnl_primitive_execute(plan->convolution, stream, plan->fused ? 5 : 4, arguments) != dnnl_success) return -1;
     if (plan->output_reorder && run_reorder(plan->output_reorder, plan->output, plan->plain_output, stream) != 0) return -1;
     return dnnl_stream_wait(stream) == dnnl_success ? 0 : -1;
 }
 
 const char *engine_dnnl_convolution_implementation(engine_dnnl_convolution *c, long N, long H, long W, long n0, long n,
-                                                   long k0, long k1) {
+                                                   long k0, long k1, int fused) {
     if (c == NULL) return NULL;
     pthread_mutex_lock(&c->lock);
     const char *name = NULL;
     for (share_plan *plan = c->plans; plan != NULL; plan = plan->next)
         if (plan->N == N && plan->H == H && plan->W == W && plan->n0 == n0 && plan->n == n && plan->k0 == k0 &&
-            plan->k1 == k1 && !plan->failed)
+            plan->k1 == k1 && plan->fused == (fused != 0) && !plan->failed)
             name = plan->implementation;
     pthread_mutex_unlock(&c->lock);
     return name;

@@ -47,7 +47,8 @@ import Testing
             }
         }
         if tile == FusedConvolution.oneDNNPath {
-            let implementation = conv.oneDNNImplementation(batch: n, height: shape.height, width: shape.width)
+            let implementation = conv.oneDNNImplementation(batch: n, height: shape.height, width: shape.width,
+                                                            residual: withResidual)
             #expect(implementation != nil && !implementation!.hasPrefix("ref"), "\(shape): \(implementation ?? "fell back")")
         }
         return output
@@ -76,7 +77,8 @@ import Testing
 
     @Test func aLoneImageIsSharedByWholeChannelBlocksAndABatchByImages() throws {
         let conv = try #require(OneDNNConvolution(inChannels: 4, outChannels: 40, kernelSize: 3, stride: 1, padding: 1,
-                                                  weight: [Float](repeating: 0, count: 40 * 4 * 9)))
+                                                  weight: [Float](repeating: 0, count: 40 * 4 * 9),
+                                                  bias: [Float](repeating: 0, count: 40), relu: false))
         #expect(conv.shares(batch: 1, threads: 2).map(\.channels) == [0..<16, 16..<40])
         #expect(conv.shares(batch: 1, threads: 4).map(\.channels) == [0..<16, 16..<32, 32..<40])
         #expect(conv.shares(batch: 5, threads: 2).map { [$0.n0, $0.n] } == [[0, 2], [2, 3]])

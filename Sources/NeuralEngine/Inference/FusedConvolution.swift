@@ -88,15 +88,15 @@ final class FusedConvolution {
 
     /// oneDNN's implementation that ran this batch ("brgconv:avx512_core"); nil when oneDNN
     /// has not run it (never asked, or it fell back to im2col).
-    func oneDNNImplementation(batch: Int, height: Int, width: Int) -> String? {
-        oneDNNForm?.implementation(batch: batch, height: height, width: width)
+    func oneDNNImplementation(batch: Int, height: Int, width: Int, residual: Bool) -> String? {
+        oneDNNForm?.implementation(batch: batch, height: height, width: width, residual: residual)
     }
 
     private func oneDNN() -> OneDNNConvolution? {
         if !oneDNNFormMade {
             oneDNNFormMade = true
             oneDNNForm = OneDNNConvolution(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
-                                           stride: stride, padding: padding, weight: weight)
+                                           stride: stride, padding: padding, weight: weight, bias: bias, relu: relu)
         }
         return oneDNNForm
     }

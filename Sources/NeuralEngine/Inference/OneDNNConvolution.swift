@@ -12,10 +12,15 @@ final class OneDNNConvolution: @unchecked Sendable {
     private let handle: OpaquePointer
     let outChannels: Int
 
-    /// nil when oneDNN is unusable in this process.
-    init?(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int, weight: [Float]) {
-        guard let handle = weight.withUnsafeBufferPointer({
-            engine_dnnl_convolution_create(inChannels, outChannels, kernelSize, stride, padding, $0.baseAddress!)
+    /// nil when oneDNN is unusable in this process. `bias` and `relu` are those of every run.
+    init?(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int, weight: [Float],
+          bias: [Float], relu: Bool) {
+        precondition(bias.count == outChannels, "OneDNNConvolution: one bias per output channel")
+        guard let handle = weight.withUnsafeBufferPointer({ w in
+            bias.withUnsafeBufferPointer { b in
+                engine_dnnl_convolution_create(inChannels, outChannels, kernelSize, stride, padding, w.baseAddress!,
+                                               b.baseAddress!, relu ? 1 : 0)
+            }
         }) else { return nil }
         self.handle = handle
         self.outChannels = outChannels
@@ -26,9 +31,9 @@ final class OneDNNConvolution: @unchecked Sendable {
     /// Whether oneDNN loads and runs here: a 1×1 convolution of one pixel, tried once.
     static let isAvailable: Bool = {
         guard let probe = OneDNNConvolution(inChannels: 1, outChannels: 1, kernelSize: 1, stride: 1, padding: 0,
-                                            weight: [2]) else { return false }
+                                            weight: [2], bias: [1], relu: false) else { return false }
         var input: Float = 3, output: Float = 0
-        return engine_dnnl_convolution_run(probe.handle, &input, &output, 1, 1, 1, 0, 1, 0, 1) == 0 && output == 6
+        return engine_dnnl_convolution_run(probe.handle, &input, &output, 1, 1, 1, 0, 1, 0, 1, 1) == 0 && output == 7
     }()
 
     /// The shares of a batch of `batch` images on `threads` threads: (first image, images,
@@ -50,19 +55,23 @@ final class OneDNNConvolution: @unchecked Sendable {
 
     /// output (K, N, P, Q) = relu(conv(input (C, N, H, W)) + bias + residual); false (the
     /// output then undefined) when oneDNN cannot run some share, for the caller's fallback.
+    /// Without a residual oneDNN adds the bias and applies the ReLU itself; with one, the
+    /// engine's pass after it does (oneDNN would need the residual in its own layout).
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
              bias: [Float], relu: Bool, batch: Int, height: Int, width: Int, outputPlane: Int) -> Bool {
+        let fused: Int32 = residual == nil ? 1 : 0
         let shares = shares(batch: batch, threads: EngineThreads.count)
         var failures = [Bool](repeating: false, count: shares.count)
         failures.withUnsafeMutableBufferPointer { failed in
             parallelTasks(shares.count) { task in
                 let share = shares[task]
                 guard engine_dnnl_convolution_run(handle, input, output, batch, height, width, share.n0, share.n,
-                                                  share.channels.lowerBound, share.channels.upperBound) == 0
+                                                  share.channels.lowerBound, share.channels.upperBound, fused) == 0
                 else {
                     failed[task] = true
                     return
                 }
+                guard fused == 0 else { return }
                 let start = share.n0 * outputPlane
                 InferenceKernels.biasActivationRows(output + start, rowStride: batch * outputPlane, rows: share.channels,
                                                     count: share.n * outputPlane, bias: bias,
@@ -73,11 +82,12 @@ final class OneDNNConvolution: @unchecked Sendable {
     }
 
     /// oneDNN's implementation for the first share of this batch ("brgconv:avx512_core"),
-    /// once it has run.
-    func implementation(batch: Int, height: Int, width: Int) -> String? {
+    /// once it has run (with a residual when `residual`).
+    func implementation(batch: Int, height: Int, width: Int, residual: Bool) -> String? {
         guard let share = shares(batch: batch, threads: EngineThreads.count).first,
             let name = engine_dnnl_convolution_implementation(handle, batch, height, width, share.n0, share.n,
-                                                               share.channels.lowerBound, share.channels.upperBound)
+                                                               share.channels.lowerBound, share.channels.upperBound,
+                                                               residual ? 0 : 1)
         else { return nil }
         return String(cString: name)
     }
