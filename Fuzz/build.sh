@@ -37,13 +37,17 @@ link() {
 }
 
 engine_sources() { find Sources/NeuralEngine -name '*.swift' | sort; }
-# The engine's C kernels, compiled once for both targets that need them.
+# The engine's C kernels and its oneDNN wrapper, compiled once for both targets that need them.
 kernels=()
 engine_kernels() {
     [ ${#kernels[@]} -gt 0 ] && return
     module_map CEngineKernels Sources/CEngineKernels/include/CEngineKernels.h
-    mapfile -t kernels < <(compile_c Sources/CEngineKernels/include Sources/CEngineKernels/*.c)
+    module_map COneDNN Sources/COneDNN/include/COneDNN.h
+    mapfile -t kernels < <(compile_c Sources/CEngineKernels/include Sources/CEngineKernels/*.c
+                           compile_c Sources/COneDNN/include Sources/COneDNN/*.c)
 }
+engine_modules=(-I Sources/CBLAS -I "$build/modules/CEngineKernels" -I "$build/modules/COneDNN")
+engine_libraries=(-lopenblas -ldnnl -lgomp)
 
 for target in "${targets[@]}"; do
     case "$target" in
@@ -61,8 +65,8 @@ for target in "${targets[@]}"; do
                 $(find Sources/ImageKit -name '*.swift' | sort) "${shim[@]}" -ljpeg -lpng16 -lz ;;
         model-file)
             engine_kernels
-            link "$target" -module-name NeuralEngine -I Sources/CBLAS -I "$build/modules/CEngineKernels" \
-                Fuzz/FuzzModelFile.swift $(engine_sources) "${kernels[@]}" -lopenblas ;;
+            link "$target" -module-name NeuralEngine "${engine_modules[@]}" \
+                Fuzz/FuzzModelFile.swift $(engine_sources) "${kernels[@]}" "${engine_libraries[@]}" ;;
         training-config)
             # Training's configuration sources with what they import (NeuralEngine,
             # ConfigurationDocument) as one module, over the release build's Yams.
@@ -73,10 +77,10 @@ for target in "${targets[@]}"; do
                 Sources/Training/Data/FileAccess.swift Sources/ConfigurationDocument/*.swift "$config"/
             sed -i '/^import NeuralEngine$/d; /^import ConfigurationDocument$/d' "$config"/*.swift
             engine_kernels
-            link "$target" -module-name Training -I .build/release/Modules -I Sources/CBLAS \
-                -I "$build/modules/CEngineKernels" -Xcc -I -Xcc "$PWD/.build/checkouts/Yams/Sources/CYaml/include" \
+            link "$target" -module-name Training -I .build/release/Modules "${engine_modules[@]}" \
+                -Xcc -I -Xcc "$PWD/.build/checkouts/Yams/Sources/CYaml/include" \
                 Fuzz/FuzzTrainingConfig.swift "$config"/*.swift $(engine_sources) "${kernels[@]}" \
-                $(find .build/release/Yams.build .build/release/CYaml.build -name '*.o') -lopenblas ;;
+                $(find .build/release/Yams.build .build/release/CYaml.build -name '*.o') "${engine_libraries[@]}" ;;
         *) echo "unknown fuzz target '$target' (see Fuzz/README.md)"; exit 2 ;;
     esac
 done
