@@ -47,7 +47,7 @@ struct Conv2DDirectTests {
         let g = layer.geometry(for: c.shape)
         #expect(layer.directKernelLevel(g) == level)
         let input = randomTensor(c.shape, seed: 33)
-        let expected = directConvolution2D(input: input, weight: layer.weight.value, bias: layer.bias?.value,
+        let expected = referenceConvolution2D(input: input, weight: layer.weight.value, bias: layer.bias?.value,
                                            stride: 1, padding: 1)
         for training in [false, true] {
             #expect(maxAbsoluteDifference(layer.forward(input, training: training), expected) < 1e-4)

@@ -37,11 +37,11 @@ import Testing
         return layer
     }
 
-    @Test("im2col and 1×1 paths equal the direct convolution", arguments: cases)
-    func matchesDirectConvolution(_ c: Case) {
+    @Test("im2col and 1×1 paths equal the reference convolution", arguments: cases)
+    func matchesReferenceConvolution(_ c: Case) {
         let layer = makeLayer(c)
         let input = randomTensor(c.shape, seed: 3)
-        let expected = directConvolution2D(input: input, weight: layer.weight.value,
+        let expected = referenceConvolution2D(input: input, weight: layer.weight.value,
                                            bias: layer.bias?.value, stride: c.stride, padding: c.padding)
         let output = layer.forward(input, training: false)
         #expect(output.shape == expected.shape)
@@ -50,14 +50,14 @@ import Testing
     }
 
     @Test("batches split into several im2col groups give the same result", arguments: cases.filter { $0.kernel > 1 })
-    func groupedBatchesMatchDirectConvolution(_ c: Case) {
+    func groupedBatchesMatchReferenceConvolution(_ c: Case) {
         let layer = makeLayer(c)
         var shape = c.shape
         shape[0] = 5
         let input = randomTensor(shape, seed: 4)
         let g = layer.geometry(for: shape)
         layer.columnBudget = 2 * g.patchSize * g.outputPlane  // groups of 2, 2, 1
-        let expected = directConvolution2D(input: input, weight: layer.weight.value,
+        let expected = referenceConvolution2D(input: input, weight: layer.weight.value,
                                            bias: layer.bias?.value, stride: c.stride, padding: c.padding)
         #expect(maxAbsoluteDifference(layer.forward(input, training: false), expected) < 1e-4)
         checkGradients(of: layer, input: input, probes: 25)
@@ -91,7 +91,7 @@ import Testing
         // whenever EngineThreads.count > 1 (the default on a multi-core machine).
         let g = layer.geometry(for: c.shape)
         #expect(c.shape[0] * c.channels / chunkSize(forItemCost: 9 * g.outputPlane) >= 2)
-        let expected = directConvolution2D(input: input, weight: layer.weight.value,
+        let expected = referenceConvolution2D(input: input, weight: layer.weight.value,
                                            bias: layer.bias?.value, stride: c.stride, padding: c.padding)
         #expect(maxAbsoluteDifference(layer.forward(input, training: false), expected) < 1e-4)
         checkGradients(of: layer, input: input, probes: 30)

@@ -4,11 +4,11 @@
 ///
 /// input (N, C, H, W), weight (K, C, R, S), bias (K) or nil → output (N, K, P, Q),
 /// zero padding, floor mode.
-public func directConvolution2D(
+public func referenceConvolution2D(
     input: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int
 ) -> Tensor {
     precondition(input.rank == 4 && weight.rank == 4 && input.shape[1] == weight.shape[1],
-                 "directConvolution2D: input \(input.shape) does not match weight \(weight.shape)")
+                 "referenceConvolution2D: input \(input.shape) does not match weight \(weight.shape)")
     let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let (k, r, s) = (weight.shape[0], weight.shape[2], weight.shape[3])
     let p = (h + 2 * padding - r) / stride + 1
