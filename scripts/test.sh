@@ -23,6 +23,14 @@ for suite in "${suites[@]}"; do
     build_flag="--skip-build"
 done
 
+# oneDNN picks its kernels by CPU feature inside the library, once per process:
+# the inference tests again with it capped at AVX2 and at SSE4.1, so the kernels
+# of CPUs older than this one are tested too (a cap above the CPU changes nothing).
+for isa in AVX2 SSE41; do
+    echo "=== inference tests, oneDNN capped at $isa"
+    ONEDNN_MAX_CPU_ISA=$isa swift test -c release --skip-build --filter "OneDNNConvolutionTests|InferenceNetworkTests"
+done
+
 # A short run of every fuzz target (Fuzz/README.md): a few seconds each from
 # the seed corpora, so a decoder, parser or loader change that crashes on
 # malformed input fails here. The long runs are benchmarks (Fuzz/RESULTS.md).
