@@ -98,7 +98,8 @@ engine_dnnl_convolution *engine_dnnl_convolution_create(long C, long K, long R, 
     return convolution;
 }
 
-static void destroy_plan(share_plan *plan) {
+/// Destroys what the plan owns (not the borrowed weights) and clears it, leaving the key.
+static void release_plan(share_plan *plan) {
     dnnl_primitive_t primitives[] = {plan->convolution, plan->input_reorder, plan->output_reorder};
     for (int i = 0; i < 3; i++)
         if (primitives[i]) dnnl_primitive_destroy(primitives[i]);
@@ -107,14 +108,17 @@ static void destroy_plan(share_plan *plan) {
         if (memories[i]) dnnl_memory_destroy(memories[i]);
     if (plan->input && plan->input != plan->plain_input) dnnl_memory_destroy(plan->input);
     if (plan->output && plan->output != plan->plain_output) dnnl_memory_destroy(plan->output);
-    free(plan);
+    plan->convolution = plan->input_reorder = plan->output_reorder = NULL;
+    plan->plain_input = plan->plain_output = plan->bias = plan->scratchpad = plan->input = plan->output = NULL;
+    plan->weights = NULL;
 }
 
 void engine_dnnl_convolution_destroy(engine_dnnl_convolution *convolution) {
     if (convolution == NULL) return;
     for (share_plan *plan = convolution->plans, *next; plan != NULL; plan = next) {
         next = plan->next;
-        destroy_plan(plan);
+        release_plan(plan);
+        free(plan);
     }
     for (weight_copy *copy = convolution->weights, *next; copy != NULL; copy = next) {
         next = copy->next;
@@ -333,17 +337,11 @@ static share_plan *plan_for(engine_dnnl_convolution *c, long N, long H, long W, 
         *plan = (share_plan){.N = N, .H = H, .W = W, .n0 = n0, .n = n, .k0 = k0, .k1 = k1, .fused = fused};
         if (build_plan(c, plan, stream) != 0) {
             // Kept, marked, so that every later call falls back at once instead of retrying.
-            share_plan failed = {.N = N, .H = H, .W = W, .n0 = n0, .n = n, .k0 = k0, .k1 = k1, .fused = fused,
-                                 .failed = 1};
-            share_plan *broken = plan;
-            plan = calloc(1, sizeof *plan);
-            destroy_plan(broken);
-            if (plan != NULL) *plan = failed;
+            release_plan(plan);
+            plan->failed = 1;
         }
-        if (plan != NULL) {
-            plan->next = c->plans;
-            c->plans = plan;
-        }
+        plan->next = c->plans;
+        c->plans = plan;
     }
     pthread_mutex_unlock(&c->lock);
     return plan;

@@ -173,8 +173,8 @@ final class FusedConvolution {
         let tile = tile ?? self.tile(forBatch: batch)
         let (p, q) = outputSize(height, width)
         if tile == Self.oneDNNPath, let form = oneDNN(),
-            form.run(input: input, output: output, residual: residual, bias: bias, relu: relu,
-                     batch: batch, height: height, width: width, outputPlane: p * q)
+            form.run(input: input, output: output, residual: residual, batch: batch, height: height, width: width,
+                     outputPlane: p * q)
         {
             return
         }

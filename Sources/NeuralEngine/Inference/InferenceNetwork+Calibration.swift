@@ -64,7 +64,7 @@ extension InferenceNetwork {
     static func pathName(tile: Int) -> String {
         switch tile {
         case 0: ConvolutionAlgorithm.im2col.rawValue
-        case FusedConvolution.oneDNNPath: "onednn"
+        case FusedConvolution.oneDNNPath: ConvolutionAlgorithm.onednn.rawValue
         case 2: ConvolutionAlgorithm.winograd2x2.rawValue
         default: ConvolutionAlgorithm.winograd4x4.rawValue
         }

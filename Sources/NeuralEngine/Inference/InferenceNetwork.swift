@@ -208,7 +208,7 @@ extension InferenceNetwork {
             let k = conv.kernelSize
             let flops = 2 * conv.outChannels * conv.inChannels * k * k * p * q * n
             let tile = conv.tile(forBatch: n)
-            let path = tile == FusedConvolution.oneDNNPath ? "onednn" : tile > 0 ? "winograd \(tile)×\(tile)"
+            let path = tile == FusedConvolution.oneDNNPath ? ConvolutionAlgorithm.onednn.rawValue : tile > 0 ? "winograd \(tile)×\(tile)"
                 : conv.isPointwise ? "1×1 gemm" : "im2col+gemm"
             return ("conv \(k)×\(k)/\(conv.stride) \(conv.inChannels)→\(conv.outChannels) \(height)×\(width)"
                     + (withPath ? " \(path)" : "")

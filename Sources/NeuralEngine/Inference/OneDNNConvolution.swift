@@ -11,6 +11,9 @@ final class OneDNNConvolution: @unchecked Sendable {
     // @unchecked: the C object guards its own plan cache; its weights never change.
     private let handle: OpaquePointer
     let outChannels: Int
+    /// For the engine's pass after a run with a residual (oneDNN has its own copy).
+    private let bias: [Float]
+    private let relu: Bool
 
     /// nil when oneDNN is unusable in this process. `bias` and `relu` are those of every run.
     init?(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int, weight: [Float],
@@ -24,6 +27,8 @@ final class OneDNNConvolution: @unchecked Sendable {
         }) else { return nil }
         self.handle = handle
         self.outChannels = outChannels
+        self.bias = bias
+        self.relu = relu
     }
 
     deinit { engine_dnnl_convolution_destroy(handle) }
@@ -58,7 +63,7 @@ final class OneDNNConvolution: @unchecked Sendable {
     /// Without a residual oneDNN adds the bias and applies the ReLU itself; with one, the
     /// engine's pass after it does (oneDNN would need the residual in its own layout).
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
-             bias: [Float], relu: Bool, batch: Int, height: Int, width: Int, outputPlane: Int) -> Bool {
+             batch: Int, height: Int, width: Int, outputPlane: Int) -> Bool {
         let fused: Int32 = residual == nil ? 1 : 0
         let shares = shares(batch: batch, threads: EngineThreads.count)
         var failures = [Bool](repeating: false, count: shares.count)
