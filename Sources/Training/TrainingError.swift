@@ -18,6 +18,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case outputNotWritable(path: String, reason: String)
     /// A model or checkpoint file that cannot be used for what was asked.
     case incompatibleModel(path: String, reason: String)
+    /// Another framework's weights or graph that cannot be turned into a model.
+    case cannotImport(path: String, reason: String)
     /// Every image of a split failed to decode, or a split is empty.
     case noUsableImages(String)
     /// Training diverged (loss became NaN or infinite).
@@ -47,6 +49,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "cannot write \(path): \(reason)"
         case .incompatibleModel(let path, let reason):
             return "cannot use model \(path): \(reason)"
+        case .cannotImport(let path, let reason):
+            return "cannot import \(path): \(reason)"
         case .noUsableImages(let what):
             return "no usable images in \(what)"
         case .diverged(let epoch, let step):
