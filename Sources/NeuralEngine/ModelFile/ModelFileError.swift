@@ -40,7 +40,7 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable, Equatabl
 }
 
 extension ModelFileError.Reason {
-    var text: String {
+    public var text: String {
         switch self {
         case .io(let detail):
             return detail

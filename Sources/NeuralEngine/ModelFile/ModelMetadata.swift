@@ -82,13 +82,34 @@ public struct Provenance: Codable, Sendable, Equatable {
     public var configuration: String?
     public var dataSummary: [String: String]
     public var metrics: [String: Double]
+    /// For a model imported from another framework's file (`classifier-train import`)
+    /// and everything trained from it: that file. Absent from files written before it existed.
+    public var importedFrom: ImportedSource?
 
     public init(createdAt: String, arguments: [String], configuration: String? = nil,
-                dataSummary: [String: String] = [:], metrics: [String: Double] = [:]) {
+                dataSummary: [String: String] = [:], metrics: [String: Double] = [:],
+                importedFrom: ImportedSource? = nil) {
         self.createdAt = createdAt
         self.arguments = arguments
         self.configuration = configuration
         self.dataSummary = dataSummary
         self.metrics = metrics
+        self.importedFrom = importedFrom
+    }
+}
+
+/// The file a model's weights were first imported from.
+public struct ImportedSource: Codable, Sendable, Equatable {
+    /// The path as given to the importer.
+    public var path: String
+    /// SHA-256 of the file's bytes, lowercase hex: which download it was.
+    public var sha256: String
+    /// What the importer read: "safetensors state dict (torchvision names)", "ONNX (opset 17, …)".
+    public var format: String
+
+    public init(path: String, sha256: String, format: String) {
+        self.path = path
+        self.sha256 = sha256
+        self.format = format
     }
 }

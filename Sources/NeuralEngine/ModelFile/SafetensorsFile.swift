@@ -1,7 +1,7 @@
 import Foundation
 
 /// A safetensors container (https://github.com/huggingface/safetensors#format) holding
-/// Float32 tensors and string metadata:
+/// Float32 tensors and string metadata (other dtypes only when asked: `DTypePolicy`):
 ///
 ///     8 bytes   N, the header length, unsigned little-endian
 ///     N bytes   JSON header: {"__metadata__": {...}, name: {dtype, shape, data_offsets}, ...}
@@ -16,6 +16,18 @@ public struct SafetensorsFile: Sendable, Equatable {
     public var metadata: [String: String]
     /// Tensors by name.
     public var tensors: [String: Tensor]
+    /// Integer and boolean tensors left out under `.convertingToFloat32`, name → dtype
+    /// (a PyTorch state dict's `num_batches_tracked` counters).
+    public var skippedTensors: [String: String] = [:]
+
+    /// Which dtypes a reader takes. Our model files hold F32 only, and anything else in
+    /// one is damage; another framework's state dict may hold half precision, doubles
+    /// and integer counters, which an importer converts or leaves out.
+    public enum DTypePolicy: Sendable {
+        case float32Only
+        /// F16, BF16 and F64 become Float32; integer and boolean tensors are skipped.
+        case convertingToFloat32
+    }
 
     /// The reference implementation refuses headers above 100 MB; so do we.
     public static let maximumHeaderLength = 100_000_000
@@ -35,15 +47,15 @@ public struct SafetensorsFile: Sendable, Equatable {
     }
 
     /// Parses and validates a file's bytes. `path` names the file in errors.
-    public init(bytes: [UInt8], path: String) throws(ModelFileError) {
+    public init(bytes: [UInt8], path: String, dtypes: DTypePolicy = .float32Only) throws(ModelFileError) {
         do throws(ModelFileError.Reason) {
-            self = try Self.parse(bytes)
+            self = try Self.parse(bytes, dtypes: dtypes)
         } catch {
             throw ModelFileError(path: path, reason: error)
         }
     }
 
-    private static func parse(_ bytes: [UInt8]) throws(ModelFileError.Reason) -> SafetensorsFile {
+    private static func parse(_ bytes: [UInt8], dtypes: DTypePolicy) throws(ModelFileError.Reason) -> SafetensorsFile {
         guard bytes.count >= 8 else { throw .tooShort(size: bytes.count) }
         var headerLength: UInt64 = 0
         for index in 0..<8 { headerLength |= UInt64(bytes[index]) << (8 * UInt64(index)) }
@@ -57,26 +69,51 @@ public struct SafetensorsFile: Sendable, Equatable {
         let header = try SafetensorsHeader.decode(bytes[8..<dataStart])
         let dataLength = bytes.count - dataStart
 
-        let layout = try validateLayout(header.entries, dataLength: dataLength)
-        var tensors: [String: Tensor] = [:]
-        tensors.reserveCapacity(layout.count)
-        for (name, shape, range) in layout {
-            tensors[name] = decodeFloats(bytes, from: dataStart + range.lowerBound,
-                                         count: range.count / 4, shape: shape)
+        let layout = try validateLayout(header.entries, dataLength: dataLength, dtypes: dtypes)
+        var file = SafetensorsFile(metadata: header.metadata)
+        file.tensors.reserveCapacity(layout.count)
+        for (name, element, shape, range) in layout {
+            guard element.isFloatingPoint else {
+                file.skippedTensors[name] = element.rawValue
+                continue
+            }
+            file.tensors[name] = decodeFloats(bytes, from: dataStart + range.lowerBound,
+                                              count: range.count / element.size, element: element, shape: shape)
         }
-        return SafetensorsFile(tensors: tensors, metadata: header.metadata)
+        return file
+    }
+
+    /// The dtypes safetensors defines that a reader can lay out (the 8-bit floats are not among them).
+    enum Element: String {
+        case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
+        case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
+        case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8", bool = "BOOL"
+
+        var size: Int {
+            switch self {
+            case .f64, .i64, .u64: 8
+            case .f32, .i32, .u32: 4
+            case .f16, .bf16, .i16, .u16: 2
+            case .i8, .u8, .bool: 1
+            }
+        }
+
+        var isFloatingPoint: Bool { [.f64, .f32, .f16, .bf16].contains(self) }
     }
 
     /// Checks dtypes, shapes and offsets: each tensor's byte range must match its
     /// shape × 4, and the ranges must tile the data exactly (no overlap, no hole, no
     /// trailing bytes), as the reference reader requires.
     private static func validateLayout(
-        _ entries: [(name: String, entry: SafetensorsHeader.Entry)], dataLength: Int
-    ) throws(ModelFileError.Reason) -> [(String, [Int], Range<Int>)] {
-        var layout: [(String, [Int], Range<Int>)] = []
+        _ entries: [(name: String, entry: SafetensorsHeader.Entry)], dataLength: Int, dtypes: DTypePolicy
+    ) throws(ModelFileError.Reason) -> [(String, Element, [Int], Range<Int>)] {
+        var layout: [(String, Element, [Int], Range<Int>)] = []
         for (name, entry) in entries {
             guard !name.isEmpty else { throw .invalidTensorName(name) }
-            guard entry.dtype == "F32" else { throw .unsupportedDType(tensor: name, dtype: entry.dtype) }
+            guard let element = Element(rawValue: entry.dtype),
+                  element == .f32 || dtypes == .convertingToFloat32 else {
+                throw .unsupportedDType(tensor: name, dtype: entry.dtype)
+            }
             var count = 1
             for dimension in entry.shape {
                 guard dimension >= 0 else { throw .invalidShape(tensor: name, shape: entry.shape) }
@@ -84,7 +121,7 @@ public struct SafetensorsFile: Sendable, Equatable {
                 guard !overflow else { throw .invalidShape(tensor: name, shape: entry.shape) }
                 count = product
             }
-            let (byteCount, overflow) = count.multipliedReportingOverflow(by: 4)
+            let (byteCount, overflow) = count.multipliedReportingOverflow(by: element.size)
             guard !overflow else { throw .invalidShape(tensor: name, shape: entry.shape) }
             guard entry.dataOffsets.count == 2 else {
                 throw .invalidOffsets(tensor: name, detail: "expected [begin, end], found \(entry.dataOffsets)")
@@ -97,11 +134,11 @@ public struct SafetensorsFile: Sendable, Equatable {
                 throw .invalidOffsets(tensor: name, detail:
                     "[\(begin), \(end)] spans \(end - begin) bytes but shape \(entry.shape) needs \(byteCount)")
             }
-            layout.append((name, entry.shape, begin..<end))
+            layout.append((name, element, entry.shape, begin..<end))
         }
-        layout.sort { ($0.2.lowerBound, $0.2.upperBound, $0.0) < ($1.2.lowerBound, $1.2.upperBound, $1.0) }
+        layout.sort { ($0.3.lowerBound, $0.3.upperBound, $0.0) < ($1.3.lowerBound, $1.3.upperBound, $1.0) }
         var expected = 0
-        for (name, _, range) in layout {
+        for (name, _, _, range) in layout {
             if range.lowerBound < expected {
                 throw .invalidOffsets(tensor: name, detail: "[\(range.lowerBound), \(range.upperBound)] overlaps the previous tensor")
             }
@@ -115,13 +152,28 @@ public struct SafetensorsFile: Sendable, Equatable {
         return layout
     }
 
-    /// Little-endian Float32 from validated, possibly unaligned bytes.
-    private static func decodeFloats(_ bytes: [UInt8], from start: Int, count: Int, shape: [Int]) -> Tensor {
+    /// Little-endian floats of `element`'s width as Float32, from validated, possibly unaligned bytes.
+    private static func decodeFloats(_ bytes: [UInt8], from start: Int, count: Int, element: Element,
+                                     shape: [Int]) -> Tensor {
         let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             bytes.withUnsafeBytes { raw in
                 for index in 0..<count {
-                    let bits = raw.loadUnaligned(fromByteOffset: start + 4 * index, as: UInt32.self)
-                    buffer[index] = Float(bitPattern: UInt32(littleEndian: bits))
+                    let offset = start + element.size * index
+                    switch element {
+                    case .f64:
+                        let bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                        buffer[index] = Float(Double(bitPattern: UInt64(littleEndian: bits)))
+                    case .f16:
+                        let bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
+                        buffer[index] = Float(Float16(bitPattern: UInt16(littleEndian: bits)))
+                    case .bf16:
+                        // bfloat16 is the top half of a Float32.
+                        let bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
+                        buffer[index] = Float(bitPattern: UInt32(UInt16(littleEndian: bits)) << 16)
+                    default:
+                        let bits = raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+                        buffer[index] = Float(bitPattern: UInt32(littleEndian: bits))
+                    }
                 }
             }
             initialized = count

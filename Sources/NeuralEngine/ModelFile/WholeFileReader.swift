@@ -7,12 +7,12 @@ import Darwin
 
 /// Reads a whole file into memory with plain POSIX calls, so that a failure carries
 /// `errno`, and so that the bytes hashed for the model version are exactly the bytes parsed.
-enum WholeFileReader {
+public enum WholeFileReader {
     /// The largest file read: far above any model here (VGG-16 is about 530 MB), low
     /// enough that a wrong path to a disk image fails cleanly instead of exhausting memory.
     static let maximumSize = 4 << 30
 
-    static func read(_ url: URL) throws(ModelFileError) -> [UInt8] {
+    public static func read(_ url: URL) throws(ModelFileError) -> [UInt8] {
         let path = url.path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ioError(path, "cannot open") }

@@ -19,7 +19,10 @@ public enum ModelInspection {
         let model = try TransferLearning.load(modelPath)
         let metadata = model.metadata
         var out = "model file: \(modelPath) (\(model.byteCount) bytes, version \(model.version))\n"
-        out += "labels (\(metadata.labels.count)): \(metadata.labels.joined(separator: ", "))\n"
+        // ImageNet's 1,000 names would be one unreadable line; the first few say which table it is.
+        let shown = metadata.labels.prefix(20).joined(separator: ", ")
+        let more = metadata.labels.count > 20 ? " and \(metadata.labels.count - 20) more" : ""
+        out += "labels (\(metadata.labels.count)): \(shown)\(more)\n"
         let p = metadata.preprocessing
         out += "preprocessing: \(p.inputWidth)×\(p.inputHeight), \(p.channels == 1 ? "grayscale" : "RGB"), resize \(p.resize.rawValue)"
         out += ", mean \(p.mean), std \(p.std)\(p.invert ? ", inverted" : "")"
@@ -27,6 +30,9 @@ public enum ModelInspection {
         if let provenance = metadata.provenance {
             out += "created: \(provenance.createdAt)\n"
             if !provenance.arguments.isEmpty { out += "command: classifier-train \(provenance.arguments.joined(separator: " "))\n" }
+            if let source = provenance.importedFrom {
+                out += "imported from: \(source.path) (\(source.format), sha256 \(source.sha256))\n"
+            }
             for key in provenance.metrics.keys.sorted() {
                 out += "metric \(key): \(String(format: "%.4f", provenance.metrics[key] ?? 0))\n"
             }

@@ -46,7 +46,8 @@ extension Trainer {
             "evaluated_on": data.validation == nil ? "train" : "validation",
         ]
         let provenance = Provenance(createdAt: ISO8601DateFormatter().string(from: Date()), arguments: arguments,
-                                    configuration: configuration.jsonDescription(), dataSummary: summary, metrics: metrics)
+                                    configuration: configuration.jsonDescription(), dataSummary: summary, metrics: metrics,
+                                    importedFrom: importedFrom)
         return ModelMetadata(architecture: network.spec, labels: data.classNames,
                              preprocessing: data.preprocessing, provenance: provenance)
     }

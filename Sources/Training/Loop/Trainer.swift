@@ -24,6 +24,8 @@ final class Trainer {
     /// its preprocessing says so (`--flip-tta`).
     var averagesFlips: Bool { data.preprocessing.averagesFlips }
     var labelMapping: [String] = []
+    /// The published weights an `--init-from` model was first imported from, kept in this model's provenance.
+    var importedFrom: ImportedSource?
     /// Set at the start of `run` when the configuration has a time budget.
     var timeBudget: TimeBudget?
     /// How long the last validation pass and model write took: the reserve kept back from a
@@ -78,6 +80,7 @@ final class Trainer {
         }
         if let base {
             labelMapping = try TransferLearning.apply(base, to: network, classNames: data.classNames).mapping
+            importedFrom = base.metadata.provenance?.importedFrom
         }
         minimumTrainingBatch = try Self.checkTrainingBatch(spec, configuration: configuration, images: data.train.count)
 
