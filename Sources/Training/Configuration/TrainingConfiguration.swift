@@ -19,7 +19,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var arch: String = "resnet20"
     public var inputSize: Int?
     public var channels: Int?
-    public var resize: Preprocessing.ResizePolicy = .squash
+    /// nil: the --init-from model's policy, else squash (set once the data is resolved).
+    public var resize: Preprocessing.ResizePolicy?
     public var invert = false
     /// Predict with logits averaged over the image and its mirror: stored in the model file's
     /// preprocessing, so the server and `evaluate` do the same; validation uses it too.

@@ -14,7 +14,7 @@ public struct TrainingData: Sendable {
 
     /// Opens `--data` (an ImageFolder or an IDX images file) and `--val` or a split.
     /// `base` is the preprocessing of an `--init-from` model: its input size,
-    /// channels, normalisation and inversion are kept unless the configuration says otherwise.
+    /// channels, normalisation, resize policy and inversion are kept unless the configuration says otherwise.
     public static func resolve(_ configuration: inout TrainingConfiguration, base: Preprocessing? = nil) throws -> TrainingData {
         let isIDX = IDXDataset.isIDX(path: configuration.data)
         let labels = try configuration.labels.map(LabelTables.read)
@@ -57,11 +57,14 @@ public struct TrainingData: Sendable {
             throw TrainingError.invalidConfiguration("--mean and --std need 1 or \(channels) values")
         }
         let size = configuration.inputSize ?? 64
+        // A network imported from ImageNet weights keeps the crop it was trained with.
+        if configuration.resize == nil { configuration.resize = base?.resize ?? .squash }
         let preprocessing = Preprocessing(
             inputWidth: size, inputHeight: size, channels: channels,
             mean: mean.count == channels ? mean : Array(repeating: mean[0], count: channels),
             std: std.count == channels ? std : Array(repeating: std[0], count: channels),
-            resize: configuration.resize, invert: configuration.invert,
+            resize: configuration.resize ?? .squash, cropFraction: base?.cropFraction ?? 0.875,
+            invert: configuration.invert,
             testTimeAugmentation: configuration.flipTTA ? .horizontalFlip : nil)
         let loader = try WorkingImageLoader(preprocessing: preprocessing)
 
