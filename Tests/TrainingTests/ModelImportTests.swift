@@ -176,4 +176,42 @@ import Testing
         let logits = try InferenceNetwork(network).checkedLogits(Tensor(zeros: [1, 3, 224, 224]))
         #expect(logits.shape == [1, 2] && logits.isFinite)
     }
+
+    /// Our pixels for an imported model against torchvision's evaluation transform on the
+    /// same real JPEGs. Decoders (Pillow's libjpeg against Debian's libjpeg-turbo) and
+    /// resampling round differently, so the bound is on the mean difference (under a quarter
+    /// of one 8-bit level after normalisation; measured 0.11) and on the share of values more
+    /// than two levels apart (measured 1.8 %; a crop one pixel off gives 24–79 %).
+    @Test(.enabled(if: TorchOracle.isAvailable && ModelImportTests.hymenoptera != nil))
+    func preprocessingMatchesTorchvisionsEvaluationTransform() throws {
+        let spec = try ArchitectureSpec.preset("resnet18", inputSize: 224, channels: 3, classes: 1000)
+        let preprocessing = ModelImport.preprocessing(for: spec)
+        let root = URL(fileURLWithPath: Self.hymenoptera!)
+        var photos: [String] = []
+        for name in ["ants", "bees"] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(name).path)
+                .filter { $0.hasSuffix(".jpg") }.sorted()
+            photos += files.prefix(4).map { root.appendingPathComponent(name).appendingPathComponent($0).path }
+        }
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("torchvision.f32")
+        let script = TestSupport.packageRoot.appendingPathComponent("Tests/TrainingTests/Scripts/torchvision_preprocess.py").path
+        let result = try TestSupport.run("/usr/bin/python3", [script, out.path] + photos)
+        try #require(result.status == 0, "\(result.stderr)")
+        let data = try Data(contentsOf: out)
+        let theirs: [Float] = data.withUnsafeBytes { raw in
+            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+        let loader = try WorkingImageLoader(preprocessing: preprocessing)
+        let normalizer = BatchNormalizer(width: 224, height: 224, channels: 3, mean: preprocessing.mean, std: preprocessing.std)
+        let ours = normalizer.tensor(try photos.map { try loader.load(path: $0) }).scalars
+        try #require(ours.count == theirs.count)
+        let differences = zip(ours, theirs).map { abs($0 - $1) }
+        let mean = differences.reduce(0, +) / Float(differences.count)
+        let level: Float = 1 / (255 * 0.229)  // one 8-bit step, in normalised units (the widest channel)
+        let farApart = Float(differences.filter { $0 > 2 * level }.count) / Float(differences.count)
+        print("preprocessing vs torchvision on \(photos.count) photos: mean |difference| \(mean) (\(mean / level) levels), "
+              + "max \(differences.max() ?? 0), share beyond two levels \(farApart)")
+        #expect(mean < 0.25 * level, "mean difference \(mean)")
+        #expect(farApart < 0.05, "share of values more than two levels apart: \(farApart)")
+    }
 }
