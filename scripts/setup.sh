@@ -18,6 +18,8 @@ $runtime_only || apt_packages+=(
     curl nginx wrk dataset-fashion-mnist libjpeg-turbo-progs python3 python3-pip
     # the server's web page test: headless Chromium driven by Selenium
     chromium chromium-driver
+    # the oracle for imported weights: Debian's CPU builds of PyTorch and torchvision
+    python3-torch python3-torchvision
 )
 
 missing=()
@@ -37,4 +39,9 @@ $runtime_only && exit 0
 here="$(cd "$(dirname "$0")" && pwd)"
 if ! python3 -m pip install --quiet --disable-pip-version-check -r "$here/../requirements-test.txt" 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check --break-system-packages -r "$here/../requirements-test.txt"
+fi
+
+# safetensors.torch for Debian's own python3, which runs the PyTorch oracle.
+if ! /usr/bin/python3 -c "import safetensors.torch" 2>/dev/null; then
+    /usr/bin/python3 -m pip install --quiet --disable-pip-version-check --break-system-packages safetensors
 fi
