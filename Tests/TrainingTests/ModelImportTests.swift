@@ -122,6 +122,19 @@ import Testing
         #expect(result.stderr.hasPrefix("classifier-train: error: cannot import \(pickle): this is a PyTorch pickle"), "\(result.stderr)")
     }
 
+    @Test(.enabled(if: TestSupport.trainBinary != nil))
+    func theCommandLineImportsAndInspectShowsTheSource() throws {
+        let source = try write(try torchvisionResNet18())
+        let out = TestSupport.temporaryDirectory().appendingPathComponent("imported.safetensors").path
+        let result = try TestSupport.run(TestSupport.trainBinary!, ["import", source, "--out", out, "--input-size", "64"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("imported resnet18 from safetensors state dict (torchvision/timm ResNet names): 11689512 parameters, 1000 classes, input 64×64"), "\(result.stdout)")
+        let inspect = try TestSupport.run(TestSupport.trainBinary!, ["inspect", "--model", out])
+        #expect(inspect.stdout.contains("imported from: \(source) (safetensors state dict"), "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("labels (1000): tench, goldfish"))
+        #expect(inspect.stdout.contains("and 980 more"))
+    }
+
     static let hymenoptera: String? = {
         let candidates: [String?] = [ProcessInfo.processInfo.environment["IMAGECLASSIFIER_DATA"],
                                      TestSupport.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path]
