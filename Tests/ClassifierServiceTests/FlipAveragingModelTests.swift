@@ -32,6 +32,26 @@ import Testing
         }
     }
 
+    @Test func aCalibratedModelServesLogitsDividedByItsTemperature() throws {
+        let directory = try makeTemporaryDirectory("calibrated")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plainURL = directory.appendingPathComponent("plain.safetensors")
+        let calibratedURL = directory.appendingPathComponent("calibrated.safetensors")
+        try TestModelFile.write(to: plainURL, seed: 7, size: 16)
+        try TestModelFile.write(to: calibratedURL, seed: 7, size: 16, calibration: ScoreCalibration(
+            temperature: 2.5, expectedCalibrationErrorBefore: 0.2, expectedCalibrationErrorAfter: 0.05, images: 40))
+        let plain = try EngineClassifierModel.load(from: plainURL).model
+        let calibrated = try EngineClassifierModel.load(from: calibratedURL).model
+        #expect(plain.metadata?.calibration == nil)
+        var generator = SeededGenerator(seed: 5)
+        let images = (0..<(2 * plain.inputCount)).map { _ in generator.nextNormal() }
+        let direct = plain.logits(images, count: 2)
+        let served = calibrated.logits(images, count: 2)
+        for i in direct.indices {
+            #expect(abs(served[i] - direct[i] / 2.5) <= 1e-5 * max(1, abs(direct[i])))
+        }
+    }
+
     @Test func metadataWrittenBeforeTheFieldExistedReadsAsASinglePass() throws {
         let json = #"{"inputWidth":28,"inputHeight":28,"channels":1,"mean":[0.5],"std":[0.25],"resize":"pad","cropFraction":0.875,"invert":true}"#
         let preprocessing = try JSONDecoder().decode(Preprocessing.self, from: Data(json.utf8))

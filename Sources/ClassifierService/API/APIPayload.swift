@@ -80,6 +80,8 @@ enum APIPayload {
         let labels: [String]
         let input: InputSummary?
         let training: TrainingSummary?
+        /// Temperature scaling applied to the scores; null for a model trained before it or without validation data.
+        let calibration: CalibrationSummary?
         let last_reload: ReloadAttempt?
         let reloads: Reloads
         let engine: EngineSummary
@@ -91,6 +93,14 @@ enum APIPayload {
         let kernels: String
         let threads: Int
         let convolutions: [ConvolutionChoice]
+    }
+
+    struct CalibrationSummary: Encodable {
+        let method: String
+        let temperature: Float
+        let expected_calibration_error_before: Double
+        let expected_calibration_error_after: Double
+        let validation_images: Int
     }
 
     struct ArchitectureSummary: Encodable {

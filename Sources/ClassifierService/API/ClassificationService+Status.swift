@@ -60,6 +60,11 @@ extension ClassificationService {
             training: metadata?.provenance.map {
                 .init(created_at: $0.createdAt, arguments: $0.arguments, data: $0.dataSummary, metrics: $0.metrics)
             },
+            calibration: metadata?.calibration.map {
+                .init(method: "temperature-scaling", temperature: $0.temperature,
+                      expected_calibration_error_before: $0.expectedCalibrationErrorBefore,
+                      expected_calibration_error_after: $0.expectedCalibrationErrorAfter, validation_images: $0.images)
+            },
             last_reload: attempt,
             reloads: reloads,
             engine: .init(kernels: EngineKernels.instructionSet, threads: EngineThreads.count,

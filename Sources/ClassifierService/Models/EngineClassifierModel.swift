@@ -12,6 +12,8 @@ public final class EngineClassifierModel: ClassifierModel {
     private let preprocessor: ImagePreprocessor
     /// The model file asks for logits averaged with the mirror image's.
     private let averagesFlips: Bool
+    /// Logits are divided by this before the softmax (temperature scaling; 1 without calibration).
+    private let temperature: Float
 
     init(metadata: ModelMetadata, network: InferenceNetwork, preprocessor: ImagePreprocessor) {
         self.labels = metadata.labels
@@ -19,6 +21,7 @@ public final class EngineClassifierModel: ClassifierModel {
         self.network = network
         self.preprocessor = preprocessor
         averagesFlips = metadata.preprocessing.averagesFlips
+        temperature = metadata.calibration?.temperature ?? 1
         inputCount = network.imageShape.reduce(1, *)
     }
 
@@ -102,12 +105,15 @@ public final class EngineClassifierModel: ClassifierModel {
         }
     }
 
+    /// The logits the scores come from: the network's, averaged with the mirror image's
+    /// when the file asks, and divided by the calibrated temperature.
     public func logits(_ batch: [Float], count: Int) -> [Float] {
         var shape = network.imageShape
         shape.insert(count, at: 0)
         let images = Tensor(shape: shape, scalars: batch)
-        if averagesFlips { return FlipAveraging.averagedLogits(images) { network.logits($0) }.scalars }
-        return network.logits(images).scalars
+        let logits = averagesFlips ? FlipAveraging.averagedLogits(images) { network.logits($0) }.scalars
+            : network.logits(images).scalars
+        return temperature == 1 ? logits : logits.map { $0 / temperature }
     }
 
     /// The one mapping from image errors to HTTP statuses.

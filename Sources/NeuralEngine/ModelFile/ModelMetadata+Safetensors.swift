@@ -9,6 +9,8 @@ import Foundation
 ///     labels          JSON array of class names
 ///     preprocessing   JSON of Preprocessing
 ///     provenance      JSON of Provenance (absent when unknown)
+///     calibration     JSON of ScoreCalibration (absent in files written before it, and
+///                     for models trained without validation data)
 extension ModelMetadata {
     public enum Key {
         public static let format = "format"
@@ -17,6 +19,7 @@ extension ModelMetadata {
         public static let labels = "labels"
         public static let preprocessing = "preprocessing"
         public static let provenance = "provenance"
+        public static let calibration = "calibration"
     }
 
     /// The metadata strings (sorted-key JSON, so equal metadata gives equal files).
@@ -30,6 +33,9 @@ extension ModelMetadata {
         ]
         if let provenance {
             strings[Key.provenance] = try Self.json(provenance, key: Key.provenance)
+        }
+        if let calibration {
+            strings[Key.calibration] = try Self.json(calibration, key: Key.calibration)
         }
         return strings
     }
@@ -59,7 +65,16 @@ extension ModelMetadata {
             throw .invalidMetadata(key: Key.labels, detail:
                 "\(labels.count) labels for an architecture with \(architecture.classCount) classes")
         }
-        self.init(architecture: architecture, labels: labels, preprocessing: preprocessing, provenance: provenance)
+        let calibration = strings[Key.calibration] == nil
+            ? nil : try Self.decode(ScoreCalibration.self, strings, key: Key.calibration)
+        if let calibration {
+            // Dividing logits by zero, a negative or a non-finite number would serve nonsense.
+            guard calibration.temperature.isFinite, calibration.temperature > 0 else {
+                throw .invalidMetadata(key: Key.calibration, detail: "temperature \(calibration.temperature) must be finite and positive")
+            }
+        }
+        self.init(architecture: architecture, labels: labels, preprocessing: preprocessing, provenance: provenance,
+                  calibration: calibration)
     }
 
     private static func json(_ value: some Encodable, key: String) throws(ModelFileError.Reason) -> String {

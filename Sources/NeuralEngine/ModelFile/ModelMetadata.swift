@@ -11,13 +11,39 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var labels: [String]
     public var preprocessing: Preprocessing
     public var provenance: Provenance?
+    /// How the logits become honest scores; nil serves plain softmax.
+    public var calibration: ScoreCalibration?
 
     public init(architecture: ArchitectureSpec, labels: [String],
-                preprocessing: Preprocessing, provenance: Provenance? = nil) {
+                preprocessing: Preprocessing, provenance: Provenance? = nil,
+                calibration: ScoreCalibration? = nil) {
         self.architecture = architecture
         self.labels = labels
         self.preprocessing = preprocessing
         self.provenance = provenance
+        self.calibration = calibration
+    }
+}
+
+/// Temperature scaling (Guo et al. 2017, "On Calibration of Modern Neural Networks"):
+/// scores are softmax(logits / temperature), with the temperature that minimises the
+/// negative log-likelihood of the validation images. It changes no prediction, only how
+/// sure each one claims to be.
+public struct ScoreCalibration: Codable, Sendable, Equatable {
+    public var temperature: Float
+    /// Expected calibration error (15 equal-width confidence bins) on the images it was
+    /// fitted on, with plain softmax and with the temperature.
+    public var expectedCalibrationErrorBefore: Double
+    public var expectedCalibrationErrorAfter: Double
+    /// How many validation images it was fitted on.
+    public var images: Int
+
+    public init(temperature: Float, expectedCalibrationErrorBefore: Double,
+                expectedCalibrationErrorAfter: Double, images: Int) {
+        self.temperature = temperature
+        self.expectedCalibrationErrorBefore = expectedCalibrationErrorBefore
+        self.expectedCalibrationErrorAfter = expectedCalibrationErrorAfter
+        self.images = images
     }
 }
 

@@ -13,6 +13,11 @@ public enum ModelEvaluation {
         public var seconds: Double
         /// Whether logits were averaged with the mirror images' (`--flip-tta`).
         public var flipAveraged = false
+        /// The model's calibrated temperature, if it has one (scores and loss use it, as the server does).
+        public var temperature: Float?
+        /// Expected calibration error (15 bins) of the scores as served, and with plain softmax.
+        public var expectedCalibrationError = 0.0
+        public var expectedCalibrationErrorUncalibrated = 0.0
 
         /// For `--json`: accuracy, top-5, per-class rows, the confusion matrix.
         public func json() -> String {
@@ -31,6 +36,9 @@ public enum ModelEvaluation {
                 var unreadableImages: [String]
                 var seconds: Double
                 var flipTTA: Bool
+                var temperature: Float?
+                var expectedCalibrationError: Double
+                var expectedCalibrationErrorUncalibrated: Double
             }
             let n = report.confusion.classCount
             let output = Output(
@@ -38,7 +46,9 @@ public enum ModelEvaluation {
                 top5Accuracy: report.top5Accuracy, loss: report.loss, classes: report.rows,
                 macroAverage: report.macroAverage, weightedAverage: report.weightedAverage, labels: classNames,
                 confusionMatrix: (0..<n).map { a in (0..<n).map { report.confusion[a, $0] } },
-                unreadableImages: failures, seconds: seconds, flipTTA: flipAveraged)
+                unreadableImages: failures, seconds: seconds, flipTTA: flipAveraged, temperature: temperature,
+                expectedCalibrationError: expectedCalibrationError,
+                expectedCalibrationErrorUncalibrated: expectedCalibrationErrorUncalibrated)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             return (try? encoder.encode(output)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -50,7 +60,13 @@ public enum ModelEvaluation {
             out += String(format: "accuracy: %.4f on %d images", report.accuracy, report.confusion.total)
             if let top5 = report.top5Accuracy { out += String(format: ", top-5 accuracy: %.4f", top5) }
             if let loss = report.loss { out += String(format: ", loss: %.4f", loss) }
-            out += String(format: " (%.1fs)\n\n", seconds)
+            out += String(format: " (%.1fs)\n", seconds)
+            if let temperature {
+                out += String(format: "calibration: temperature %.3f; expected calibration error %.4f (%.4f with plain softmax)\n\n",
+                              temperature, expectedCalibrationError, expectedCalibrationErrorUncalibrated)
+            } else {
+                out += String(format: "calibration: none in the model file; expected calibration error %.4f\n\n", expectedCalibrationError)
+            }
             out += report.formatted() + "\nconfusion matrix (rows: true class, columns: predicted)\n"
             out += report.formattedConfusion()
             if !failures.isEmpty {
@@ -92,16 +108,27 @@ public enum ModelEvaluation {
         let inference = InferenceNetwork(network)
         var accumulator = EvaluationAccumulator(classCount: metadata.labels.count)
         let crossEntropy = SoftmaxCrossEntropy()
+        let temperature = metadata.calibration?.temperature ?? 1
         for batch in batches.epoch(shuffleSeed: nil, augmentSeed: nil) {
             let logits = flipAveraging
                 ? FlipAveraging.averagedLogits(batch.images) { inference.logits($0) }
                 : inference.logits(batch.images)
-            accumulator.add(logits: logits, labels: batch.labels, loss: crossEntropy.loss(logits: logits, labels: batch.labels).loss)
+            // The loss of the scores as served; predictions do not depend on the temperature.
+            let scaled = Tensor(shape: logits.shape, scalars: logits.scalars.map { $0 / temperature })
+            accumulator.add(logits: logits, labels: batch.labels, loss: crossEntropy.loss(logits: scaled, labels: batch.labels).loss)
         }
         guard accumulator.count > 0 else { throw TrainingError.noUsableImages(data) }
-        return Result(modelPath: path, dataSummary: dataset.summary, report: accumulator.report(classNames: metadata.labels),
-                      classNames: metadata.labels, failures: batches.failures.lines, seconds: ProgressPrinter.now() - started,
-                      flipAveraged: flipAveraging)
+        func calibrationError(_ t: Float) -> Double {
+            TemperatureScaling.expectedCalibrationError(TemperatureScaling.reliability(
+                logits: accumulator.logits, labels: accumulator.labels, classes: metadata.labels.count, temperature: t))
+        }
+        var result = Result(modelPath: path, dataSummary: dataset.summary, report: accumulator.report(classNames: metadata.labels),
+                            classNames: metadata.labels, failures: batches.failures.lines, seconds: ProgressPrinter.now() - started,
+                            flipAveraged: flipAveraging)
+        result.temperature = metadata.calibration?.temperature
+        result.expectedCalibrationError = calibrationError(temperature)
+        result.expectedCalibrationErrorUncalibrated = calibrationError(1)
+        return result
     }
 
     /// For each data class, the model's output index, by name: exactly, or else ignoring

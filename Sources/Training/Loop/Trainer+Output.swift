@@ -49,7 +49,8 @@ extension Trainer {
                                     configuration: configuration.jsonDescription(), dataSummary: summary, metrics: metrics,
                                     importedFrom: importedFrom)
         return ModelMetadata(architecture: network.spec, labels: data.classNames,
-                             preprocessing: data.preprocessing, provenance: provenance)
+                             preprocessing: data.preprocessing, provenance: provenance,
+                             calibration: bestCalibration?.calibration)
     }
 
     /// The best epoch, written atomically (a watching server never sees half a file).
@@ -66,7 +67,7 @@ extension Trainer {
         for (name, parameter) in network.namedParameters() { tensors[name] = parameter.value }
         let state = TrainingCheckpoint.State(
             epoch: epoch, step: step, configuration: configuration, history: history, bestEpoch: bestEpoch,
-            bestAccuracy: bestAccuracy, bestEvaluation: bestEvaluation,
+            bestAccuracy: bestAccuracy, bestEvaluation: bestEvaluation, bestCalibration: bestCalibration,
             epochsWithoutImprovement: epochsWithoutImprovement, generator: generator, classNames: data.classNames)
         try TrainingCheckpoint(state: state, modelTensors: tensors, optimizerTensors: optimizer.stateTensors())
             .write(to: paths.checkpoint)
@@ -82,6 +83,10 @@ extension Trainer {
             printer.write(evaluation.formatted())
             printer.write("confusion matrix (rows: true class, columns: predicted)")
             printer.write(evaluation.formattedConfusion())
+        }
+        if let c = bestCalibration?.calibration {
+            printer.write(String(format: "calibration: temperature %.3f; expected calibration error %.4f → %.4f on %d validation images",
+                                 c.temperature, c.expectedCalibrationErrorBefore, c.expectedCalibrationErrorAfter, c.images))
         }
         let failed = failures.lines + validationFailures.lines
         if !failed.isEmpty {
@@ -103,7 +108,7 @@ extension Trainer {
         let report = TrainingReport(
             title: "Training report: \(URL(fileURLWithPath: paths.model).lastPathComponent)", history: history,
             evaluation: bestEvaluation, evaluatedOn: evaluatedOn, configurationYAML: configuration.yamlDescription(),
-            summary: summary, failures: failed)
+            summary: summary, failures: failed, calibration: bestCalibration)
         try report.write(to: paths.report)
         printer.write("wrote \(paths.model), \(paths.report)")
     }

@@ -62,6 +62,7 @@ extension Trainer {
                 // data at the end (`finish`): once per improving epoch it would cost a
                 // third of each epoch again.
                 bestEvaluation = validation?.report(classNames: data.classNames)
+                bestCalibration = validation?.temperatureFit()
                 try saveModel()
                 note = "saved (best)"
             } else {

@@ -42,6 +42,8 @@ final class Trainer {
     var bestEpoch: Int?
     var bestAccuracy: Double?
     var bestEvaluation: ClassificationReport?
+    /// Temperature scaling fitted on the best epoch's validation logits (none without validation data).
+    var bestCalibration: TemperatureScaling.Fit?
     var epochsWithoutImprovement = 0
     var generator: SeededGenerator
 
@@ -161,6 +163,7 @@ final class Trainer {
         bestEpoch = state.bestEpoch
         bestAccuracy = state.bestAccuracy
         bestEvaluation = state.bestEvaluation
+        bestCalibration = state.bestCalibration
         epochsWithoutImprovement = state.epochsWithoutImprovement
         generator = state.generator
     }

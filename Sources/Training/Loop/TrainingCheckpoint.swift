@@ -16,6 +16,8 @@ public struct TrainingCheckpoint: Sendable {
         public var bestEpoch: Int?
         public var bestAccuracy: Double?
         public var bestEvaluation: ClassificationReport?
+        /// The best epoch's temperature scaling; absent in checkpoints written before it.
+        public var bestCalibration: TemperatureScaling.Fit?
         public var epochsWithoutImprovement: Int
         public var generator: SeededGenerator
         public var classNames: [String]

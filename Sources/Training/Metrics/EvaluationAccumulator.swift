@@ -6,6 +6,9 @@ public struct EvaluationAccumulator: Sendable {
     public private(set) var top5Hits = 0
     public private(set) var lossSum = 0.0
     public private(set) var count = 0
+    /// Every image's logits (N × classes, row by row) and true label, for calibration.
+    public private(set) var logits: [Float] = []
+    public private(set) var labels: [Int] = []
 
     public init(classCount: Int) {
         confusion = ConfusionMatrix(classCount: classCount)
@@ -30,11 +33,18 @@ public struct EvaluationAccumulator: Sendable {
         }
         if let loss { lossSum += Double(loss) * Double(labels.count) }
         count += labels.count
+        self.logits += logits.scalars
+        self.labels += labels
     }
 
     public var accuracy: Double { confusion.accuracy }
     public var meanLoss: Double { count == 0 ? 0 : lossSum / Double(count) }
     public var top5Accuracy: Double { count == 0 ? 0 : Double(top5Hits) / Double(count) }
+
+    /// Temperature scaling fitted on these images (nil for fewer than two).
+    public func temperatureFit() -> TemperatureScaling.Fit? {
+        TemperatureScaling.fit(logits: logits, labels: labels, classes: confusion.classCount)
+    }
 
     public func report(classNames: [String]) -> ClassificationReport {
         ClassificationReport(confusion: confusion, classNames: classNames,

@@ -10,15 +10,17 @@ enum SVGChart {
         var dashed = false
     }
 
-    /// A line chart with axes, ticks, a legend and a dot per point.
+    /// A line chart with axes, ticks, a legend and a dot per point. The x axis counts
+    /// epochs (integer ticks) unless an `xRange` is given (five evenly spaced ticks).
     static func lines(title: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil,
+                      xLabel: String = "epoch", xRange: ClosedRange<Double>? = nil,
                       width: Int = 560, height: Int = 320) -> String {
         let left = 56.0, right = 16.0, top = 32.0, bottom = 44.0
         let plotWidth = Double(width) - left - right
         let plotHeight = Double(height) - top - bottom
         let all = series.flatMap(\.points).filter { $0.y.isFinite }
-        let xMax = max(all.map(\.x).max() ?? 1, 1)
-        let xMin = min(all.map(\.x).min() ?? 1, xMax)
+        let xMax = xRange?.upperBound ?? max(all.map(\.x).max() ?? 1, 1)
+        let xMin = xRange?.lowerBound ?? min(all.map(\.x).min() ?? 1, xMax)
         var yMin = yRange?.lowerBound ?? (all.map(\.y).min() ?? 0)
         var yMax = yRange?.upperBound ?? (all.map(\.y).max() ?? 1)
         if yRange == nil {
@@ -38,18 +40,25 @@ enum SVGChart {
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e5e5e5\"/>"
             svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" font-size=\"11\" text-anchor=\"end\">\(String(format: "%.3g", value))</text>"
         }
-        // x ticks: at most ~10 epoch labels.
-        let span = Int(xMax - xMin)
-        let step = max(1, Int((Double(span) / 10).rounded(.up)))
-        var tick = Int(xMin)
-        while Double(tick) <= xMax {
-            let x = px(Double(tick))
-            svg += "<text x=\"\(f(x))\" y=\"\(f(top + plotHeight + 16))\" font-size=\"11\" text-anchor=\"middle\">\(tick)</text>"
-            tick += step
+        if xRange != nil {
+            for i in 0...4 {
+                let value = xMin + (xMax - xMin) * Double(i) / 4
+                svg += "<text x=\"\(f(px(value)))\" y=\"\(f(top + plotHeight + 16))\" font-size=\"11\" text-anchor=\"middle\">\(String(format: "%.3g", value))</text>"
+            }
+        } else {
+            // At most ~10 epoch labels.
+            let span = Int(xMax - xMin)
+            let step = max(1, Int((Double(span) / 10).rounded(.up)))
+            var tick = Int(xMin)
+            while Double(tick) <= xMax {
+                let x = px(Double(tick))
+                svg += "<text x=\"\(f(x))\" y=\"\(f(top + plotHeight + 16))\" font-size=\"11\" text-anchor=\"middle\">\(tick)</text>"
+                tick += step
+            }
         }
         svg += "<line x1=\"\(f(left))\" y1=\"\(f(top + plotHeight))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(top + plotHeight))\" stroke=\"#333\"/>"
         svg += "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(top + plotHeight))\" stroke=\"#333\"/>"
-        svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(height - 6)\" font-size=\"12\" text-anchor=\"middle\">epoch</text>"
+        svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(height - 6)\" font-size=\"12\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
         svg += "<text x=\"14\" y=\"\(f(top + plotHeight / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(top + plotHeight / 2)))\">\(HTML.escape(yLabel))</text>"
         for (index, s) in series.enumerated() {
             let points = s.points.filter { $0.y.isFinite }
@@ -58,7 +67,7 @@ enum SVGChart {
             let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
             svg += "<polyline class=\"series\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash) points=\"\(path)\"/>"
             for p in points {
-                svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(s.color)\"><title>\(HTML.escape(s.name)) epoch \(Int(p.x)): \(String(format: "%.4f", p.y))</title></circle>"
+                svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(s.color)\"><title>\(HTML.escape(s.name)) \(HTML.escape(xLabel)) \(xRange == nil ? String(Int(p.x)) : String(format: "%.3f", p.x)): \(String(format: "%.4f", p.y))</title></circle>"
             }
             let legendX = left + plotWidth - 150
             let legendY = top + 14 + Double(index) * 16

@@ -11,9 +11,12 @@ public struct TrainingReport: Sendable {
     public var configurationYAML: String
     public var summary: [(String, String)]
     public var failures: [String]
+    /// Temperature scaling fitted on the validation data, shown as a reliability diagram.
+    public var calibration: TemperatureScaling.Fit?
 
     public init(title: String, history: [EpochRecord], evaluation: ClassificationReport?, evaluatedOn: String,
-                configurationYAML: String, summary: [(String, String)], failures: [String] = []) {
+                configurationYAML: String, summary: [(String, String)], failures: [String] = [],
+                calibration: TemperatureScaling.Fit? = nil) {
         self.title = title
         self.history = history
         self.evaluation = evaluation
@@ -21,6 +24,7 @@ public struct TrainingReport: Sendable {
         self.configurationYAML = configurationYAML
         self.summary = summary
         self.failures = failures
+        self.calibration = calibration
     }
 
     /// `models/x.safetensors` → `models/x.report.html`.
@@ -90,11 +94,33 @@ public struct TrainingReport: Sendable {
             }
             page += "</table>\n"
         }
+        if let calibration {
+            page += reliabilitySection(calibration)
+        }
         if !failures.isEmpty {
             page += "<h2>Unreadable images (\(failures.count), skipped)</h2>\n<pre>\(HTML.escape(failures.joined(separator: "\n")))</pre>\n"
         }
         page += "<h2>Configuration</h2>\n<pre class=\"configuration\">\(HTML.escape(configurationYAML))</pre>\n</body></html>\n"
         return page
+    }
+
+    /// The reliability diagram: accuracy against claimed confidence per bin, before and
+    /// after temperature scaling, beside the diagonal a calibrated model would follow.
+    func reliabilitySection(_ fit: TemperatureScaling.Fit) -> String {
+        func points(_ bins: [TemperatureScaling.ReliabilityBin]) -> [(x: Double, y: Double)] {
+            bins.filter { $0.count > 0 }.map { (x: $0.meanConfidence, y: $0.accuracy) }
+        }
+        let c = fit.calibration
+        let chart = SVGChart.lines(title: "Reliability", yLabel: "accuracy", series: [
+            SVGChart.Series(name: "calibrated", color: "#999999", points: [(0, 0), (1, 1)], dashed: true),
+            SVGChart.Series(name: "softmax", color: "#d62728", points: points(fit.before)),
+            SVGChart.Series(name: String(format: "temperature %.3g", c.temperature), color: "#1f77b4", points: points(fit.after)),
+        ], yRange: 0...1, xLabel: "confidence", xRange: 0...1)
+        var html = "<h2>Calibration</h2>\n<p class=\"calibration\">Temperature scaling fitted on \(c.images) validation images: "
+        html += String(format: "temperature %.3f; expected calibration error %.4f with plain softmax, %.4f after.",
+                       c.temperature, c.expectedCalibrationErrorBefore, c.expectedCalibrationErrorAfter)
+        html += " The server and <code>evaluate</code> score with the temperature.</p>\n<div class=\"charts\">\(chart)</div>\n"
+        return html
     }
 
     /// Written atomically (temporary file + rename), like the model.

@@ -8,7 +8,8 @@ enum TestModelFile {
     static let labels = ["ants", "bees"]
 
     static func metadata(preset: String = "resnet20", size: Int = 32, labels: [String] = labels,
-                         testTimeAugmentation: Preprocessing.TestTimeAugmentation? = nil) throws -> ModelMetadata {
+                         testTimeAugmentation: Preprocessing.TestTimeAugmentation? = nil,
+                         calibration: ScoreCalibration? = nil) throws -> ModelMetadata {
         let spec = try ArchitectureSpec.preset(preset, inputSize: size, channels: 3, classes: labels.count)
         return ModelMetadata(
             architecture: spec, labels: labels,
@@ -16,15 +17,18 @@ enum TestModelFile {
                                          mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
                                          resize: .shorterSide, testTimeAugmentation: testTimeAugmentation),
             provenance: Provenance(createdAt: "2026-11-21T12:00:00Z", arguments: ["test"],
-                                   dataSummary: ["images": "0"], metrics: ["val_accuracy": 0.5]))
+                                   dataSummary: ["images": "0"], metrics: ["val_accuracy": 0.5]),
+            calibration: calibration)
     }
 
     /// Writes a model to `url` atomically and returns its bytes.
     @discardableResult
     static func write(to url: URL, seed: UInt64, preset: String = "resnet20", size: Int = 32,
                       labels: [String] = labels,
-                      testTimeAugmentation: Preprocessing.TestTimeAugmentation? = nil) throws -> [UInt8] {
-        let metadata = try metadata(preset: preset, size: size, labels: labels, testTimeAugmentation: testTimeAugmentation)
+                      testTimeAugmentation: Preprocessing.TestTimeAugmentation? = nil,
+                      calibration: ScoreCalibration? = nil) throws -> [UInt8] {
+        let metadata = try metadata(preset: preset, size: size, labels: labels, testTimeAugmentation: testTimeAugmentation,
+                                    calibration: calibration)
         let network = try buildNetwork(metadata.architecture, seed: seed, zeroInitResidualGamma: false)
         try ModelFile.save(network: network, metadata: metadata, to: url)
         return Array(try Data(contentsOf: url))
