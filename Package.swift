@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
         .testTarget(name: "ImageKitTests", dependencies: ["ImageKit"]),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"], exclude: ["Scripts"]),
         .testTarget(
             name: "ClassifierServiceTests", dependencies: ["ClassifierService", "NeuralEngine", "ImageKit", "HTTPKit"],
             exclude: ["Scripts"]),
