@@ -6,8 +6,8 @@ import Testing
 @Suite(.serialized) struct AtomicOutputTests {
     /// A reader polling `--out` as a watching server would, while every epoch
     /// improves and rewrites it: each read must be a whole, valid model file.
-    @Test func aReaderPollingTheOutputNeverSeesAPartialFile() throws {
-        guard TestSupport.hasPillow else { return }
+    @Test(.enabled(if: TestSupport.hasPillow))
+    func aReaderPollingTheOutputNeverSeesAPartialFile() throws {
         let root = TestSupport.temporaryDirectory()
         let data = root.appendingPathComponent("shapes")
         try TestSupport.makeSyntheticImageFolder(at: data, perClass: 12)

@@ -5,10 +5,10 @@ import Testing
 
 /// The real `classifier-train` binary: every error is one line on stderr and a
 /// non-zero exit; the three commands work end to end.
-@Suite(.serialized) struct CommandLineTests {
+@Suite(.serialized, .enabled(if: TestSupport.trainBinary != nil)) struct CommandLineTests {
     func expectOneLineError(_ arguments: [String], mentioning fragment: String, and more: String...,
                             runAs prefix: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        guard let binary = TestSupport.trainBinary else { return }  // not built in this configuration
+        let binary = try #require(TestSupport.trainBinary)
         let result = prefix.isEmpty ? try TestSupport.run(binary, arguments)
             : try TestSupport.run(prefix[0], Array(prefix.dropFirst()) + [binary] + arguments)
         #expect(result.status != 0, "exit status", sourceLocation: sourceLocation)
@@ -90,7 +90,7 @@ import Testing
     /// seed 42 most of the 3 epochs have such a batch.
     @Test(.enabled(if: TestSupport.trainBinary != nil && TestSupport.hasPillow))
     func aBatchLeftWithOneImageIsSkippedAndReported() throws {
-        guard let binary = TestSupport.trainBinary else { return }
+        let binary = try #require(TestSupport.trainBinary)
         let root = TestSupport.temporaryDirectory()
         let data = root.appendingPathComponent("shapes")
         try TestSupport.makeSyntheticImageFolder(at: data, classes: ["discs", "squares"], perClass: 3)
@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func inspectPrintsTheLayerTableOfAPreset() throws {
-        guard let binary = TestSupport.trainBinary else { return }
+        let binary = try #require(TestSupport.trainBinary)
         let result = try TestSupport.run(binary, ["inspect", "--arch", "resnet20", "--input-size", "32", "--channels", "3", "--classes", "10"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("272,474"))   // torchvision-style count for CIFAR ResNet-20 with projection shortcuts
@@ -151,8 +151,9 @@ import Testing
         #expect(result.stdout.contains("stage3"))
     }
 
-    @Test func trainEvaluateAndInspectWorkTogetherFromAConfigFile() throws {
-        guard let binary = TestSupport.trainBinary, TestSupport.hasPillow else { return }
+    @Test(.enabled(if: TestSupport.hasPillow))
+    func trainEvaluateAndInspectWorkTogetherFromAConfigFile() throws {
+        let binary = try #require(TestSupport.trainBinary)
         let root = TestSupport.temporaryDirectory()
         let data = root.appendingPathComponent("shapes")
         try TestSupport.makeSyntheticImageFolder(at: data, perClass: 12)

@@ -12,8 +12,8 @@ import Testing
 @Suite struct CommittedModelTests {
     static let testImages = TestSupport.fashionMNIST + "/t10k-images-idx3-ubyte.gz"
 
-    @Test func committedResNetScoresItsRecordedAccuracyInOurEngineAndInOnnxruntime() throws {
-        guard FileManager.default.fileExists(atPath: Self.testImages) else { return }  // dataset-fashion-mnist not installed
+    @Test(.enabled(if: TestSupport.hasFashionMNIST))
+    func committedResNetScoresItsRecordedAccuracyInOurEngineAndInOnnxruntime() throws {
         let model = TestSupport.packageRoot.appendingPathComponent("models/resnet20-fashion-mnist.safetensors").path
 
         let ours = try ModelEvaluation.run(model: model, data: Self.testImages, threads: 2)
@@ -26,8 +26,8 @@ import Testing
         #expect(scores.mirrorAveraged > scores.singleView, "the mirror is what lifts this model over 94 %")
     }
 
-    @Test func committedDefaultModelScoresItsRecordedAccuracyInOurEngineAndInOnnxruntime() throws {
-        guard FileManager.default.fileExists(atPath: Self.testImages) else { return }  // dataset-fashion-mnist not installed
+    @Test(.enabled(if: TestSupport.hasFashionMNIST))
+    func committedDefaultModelScoresItsRecordedAccuracyInOurEngineAndInOnnxruntime() throws {
         let model = TestSupport.packageRoot.appendingPathComponent("models/default.safetensors").path
 
         // Its preprocessing inverts decoded photos (dark on light → Fashion-MNIST's light on

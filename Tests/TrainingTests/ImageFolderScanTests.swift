@@ -93,12 +93,9 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
     }
 
-    @Test func theHymenopteraImagesAreFoundWhenPresent() throws {
-        let data = ProcessInfo.processInfo.environment["IMAGECLASSIFIER_DATA"]
-            ?? [TestSupport.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path, "/work/shared/data"]
-                .first { FileManager.default.fileExists(atPath: $0) } ?? ""
-        let root = data + "/hymenoptera/train"
-        guard FileManager.default.fileExists(atPath: root) else { return }
+    @Test(.enabled(if: TestSupport.hymenopteraTrain != nil))
+    func theHymenopteraImagesAreFoundWhenPresent() throws {
+        let root = try #require(TestSupport.hymenopteraTrain)
         let scan = try ImageFolderScan.scan(root)
         #expect(scan.classNames == ["ants", "bees"])
         #expect(scan.files.count == 244)

@@ -135,17 +135,10 @@ import Testing
         #expect(inspect.stdout.contains("and 980 more"))
     }
 
-    static let hymenoptera: String? = {
-        let candidates: [String?] = [ProcessInfo.processInfo.environment["IMAGECLASSIFIER_DATA"],
-                                     TestSupport.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path]
-        return candidates.compactMap { $0 }.map { $0 + "/hymenoptera/train" }
-            .first { FileManager.default.fileExists(atPath: $0) }
-    }()
-
     /// The user's loop: a torchvision resnet18 imported, then its head fine-tuned on real
     /// photos with the backbone frozen; the loss falls, and the result classifies photos
     /// through the server's inference path and remembers where its weights came from.
-    @Test(.enabled(if: TorchOracle.isAvailable && ModelImportTests.hymenoptera != nil))
+    @Test(.enabled(if: TorchOracle.isAvailable && TestSupport.hymenopteraTrain != nil))
     func anImportedResNetFineTunesOnRealPhotos() throws {
         let folder = TestSupport.temporaryDirectory()
         let oracle = try TestSupport.run("/usr/bin/python3", [TorchOracle.script, "resnet18", "1000", "224", folder.path])
@@ -156,7 +149,7 @@ import Testing
         // 24 photos of each class, linked into a small ImageFolder.
         let photos = folder.appendingPathComponent("photos")
         for name in ["ants", "bees"] {
-            let source = URL(fileURLWithPath: Self.hymenoptera!).appendingPathComponent(name)
+            let source = URL(fileURLWithPath: TestSupport.hymenopteraTrain!).appendingPathComponent(name)
             let target = photos.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
             let files = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".jpg") }.sorted()
@@ -195,11 +188,11 @@ import Testing
     /// resampling round differently, so the bound is on the mean difference (under a quarter
     /// of one 8-bit level after normalisation; measured 0.11) and on the share of values more
     /// than two levels apart (measured 1.8 %; a crop one pixel off gives 24–79 %).
-    @Test(.enabled(if: TorchOracle.isAvailable && ModelImportTests.hymenoptera != nil))
+    @Test(.enabled(if: TorchOracle.isAvailable && TestSupport.hymenopteraTrain != nil))
     func preprocessingMatchesTorchvisionsEvaluationTransform() throws {
         let spec = try ArchitectureSpec.preset("resnet18", inputSize: 224, channels: 3, classes: 1000)
         let preprocessing = ModelImport.preprocessing(for: spec)
-        let root = URL(fileURLWithPath: Self.hymenoptera!)
+        let root = URL(fileURLWithPath: TestSupport.hymenopteraTrain!)
         var photos: [String] = []
         for name in ["ants", "bees"] {
             let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(name).path)

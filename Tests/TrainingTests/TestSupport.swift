@@ -97,6 +97,16 @@ enum TestSupport {
 
     /// Fashion-MNIST as Debian's `dataset-fashion-mnist` installs it.
     static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
+    static let hasFashionMNIST = FileManager.default.fileExists(atPath: fashionMNIST + "/t10k-images-idx3-ubyte.gz")
+
+    /// The hymenoptera (ants/bees) training photos: under `IMAGECLASSIFIER_DATA`, or in
+    /// `../shared/data` beside the package, or in /work/shared/data. Nil when absent.
+    static let hymenopteraTrain: String? = {
+        let roots: [String?] = [ProcessInfo.processInfo.environment["IMAGECLASSIFIER_DATA"],
+                                packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path,
+                                "/work/shared/data"]
+        return roots.compactMap { $0 }.map { $0 + "/hymenoptera/train" }.first { FileManager.default.fileExists(atPath: $0) }
+    }()
 
     /// A configuration for a quick run on a synthetic folder.
     static func quickConfiguration(data: URL, out: URL) -> TrainingConfiguration {

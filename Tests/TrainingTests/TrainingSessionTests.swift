@@ -5,7 +5,7 @@ import Testing
 
 /// Whole runs on a small synthetic ImageFolder drawn by Pillow. Serialized: each
 /// trains a network and the machine has two cores.
-@Suite(.serialized) struct TrainingSessionTests {
+@Suite(.serialized, .enabled(if: TestSupport.hasPillow)) struct TrainingSessionTests {
     /// One dataset for the suite (generating it costs a Python start-up).
     static let data: URL? = {
         guard TestSupport.hasPillow else { return nil }
@@ -14,7 +14,7 @@ import Testing
     }()
 
     @Test func aShortRunLearnsAndTheSavedModelMatchesItsReport() throws {
-        guard let data = Self.data else { return }  // python3 with Pillow not installed
+        let data = try #require(Self.data)
         let out = TestSupport.temporaryDirectory().appendingPathComponent("shapes.safetensors")
         var c = TestSupport.quickConfiguration(data: data, out: out)
         c.augmentation.horizontalFlip = true
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func theSameSeedGivesTheSameModel() throws {
-        guard let data = Self.data else { return }
+        let data = try #require(Self.data)
         func train() throws -> [String: Tensor] {
             let out = TestSupport.temporaryDirectory().appendingPathComponent("m.safetensors")
             var c = TestSupport.quickConfiguration(data: data, out: out)
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func noZeroInitResidualStartsTheBlocksAtOneAndIsRecorded() throws {
-        guard let data = Self.data else { return }
+        let data = try #require(Self.data)
         func train(zeroInit: Bool) throws -> LoadedModel {
             let out = TestSupport.temporaryDirectory().appendingPathComponent("m.safetensors")
             var c = TestSupport.quickConfiguration(data: data, out: out)
@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func resumingContinuesFromTheNextEpochWithTheSameHistory() throws {
-        guard let data = Self.data else { return }
+        let data = try #require(Self.data)
         let out = TestSupport.temporaryDirectory().appendingPathComponent("r.safetensors")
         var c = TestSupport.quickConfiguration(data: data, out: out)
         c.epochs = 2
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func initFromWithOtherClassesPutsOnANewHeadAndFreezingTrainsItAlone() throws {
-        guard let data = Self.data, TestSupport.hasPillow else { return }
+        let data = try #require(Self.data)
         let base = TestSupport.temporaryDirectory().appendingPathComponent("base.safetensors")
         var c = TestSupport.quickConfiguration(data: data, out: base)
         c.epochs = 3
@@ -180,7 +180,7 @@ import Testing
     }
 
     @Test func classWeightsLabelSmoothingAndEarlyStoppingRun() throws {
-        guard let data = Self.data else { return }
+        let data = try #require(Self.data)
         let out = TestSupport.temporaryDirectory().appendingPathComponent("e.safetensors")
         var c = TestSupport.quickConfiguration(data: data, out: out)
         c.arch = "simple-cnn"
@@ -196,7 +196,7 @@ import Testing
     }
 
     @Test func aTimeBudgetEndsTheRunAnnealedBeforeItsEpochs() throws {
-        guard let data = Self.data else { return }
+        let data = try #require(Self.data)
         let out = TestSupport.temporaryDirectory().appendingPathComponent("t.safetensors")
         var c = TestSupport.quickConfiguration(data: data, out: out)
         c.epochs = 10_000
@@ -214,7 +214,7 @@ import Testing
     }
 
     @Test func anUnreadableImageIsListedAndTheRunGoesOn() throws {
-        guard let data = Self.data else { return }
+        let data = try #require(Self.data)
         let copy = TestSupport.temporaryDirectory().appendingPathComponent("copy")
         try FileManager.default.copyItem(at: data, to: copy)
         // A JPEG header followed by garbage: sniffed as JPEG, fails to decode.
