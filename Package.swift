@@ -2,6 +2,7 @@
 // Layers, bottom to top (one direction of dependency):
 //   C system libraries (CBLAS, CDNNL, CLibJPEG, CLibPNG)
 //   NeuralEngine · ImageKit · HTTPKit      (side by side, unaware of each other)
+//   ONNXFormat                             (generated ONNX messages)
 //   Training · ClassifierService
 //   classifier-train · classifier-server   (thin mains)
 import PackageDescription
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages named as providers)
@@ -71,10 +73,14 @@ let package = Package(
         .target(
             name: "ConfigurationDocument",
             dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The ONNX messages, generated once by scripts/generate_onnx_proto.sh and committed.
+        .target(
+            name: "ONNXFormat",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(
             name: "Training",
             dependencies: [
-                "NeuralEngine", "ImageKit", "CZlib", "ConfigurationDocument",
+                "NeuralEngine", "ImageKit", "CZlib", "ConfigurationDocument", "ONNXFormat",
             ]),
         .target(
             name: "ClassifierService",
@@ -132,7 +138,7 @@ let package = Package(
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine"]),
         .testTarget(name: "ImageKitTests", dependencies: ["ImageKit"]),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"], exclude: ["Scripts"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ONNXFormat"], exclude: ["Scripts"]),
         .testTarget(
             name: "ClassifierServiceTests", dependencies: ["ClassifierService", "NeuralEngine", "ImageKit", "HTTPKit"],
             exclude: ["Scripts"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Inference speed of our engine beside ONNX Runtime and OpenVINO, in one run, on the
 # same machine and the same networks: each of our model files (random weights, which
-# do not change the speed) is converted to ONNX by Benchmarks/Serving/make_onnx.py.
+# do not change the speed) is converted to ONNX by `classifier-train export`.
 # Prints one Markdown table with medians and our ratios to each peer.
 #
 #   Benchmarks/Compare/run.sh                 # resnet18@224, vgg11-bn@224, resnet20@32
@@ -16,7 +16,7 @@ reps=${REPS:-10}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-swift build -c release --product engine-benchmark --product serving-make-model >/dev/null
+swift build -c release --product engine-benchmark --product serving-make-model --product classifier-train >/dev/null
 bin=$(swift build -c release --show-bin-path)
 
 {
@@ -30,7 +30,7 @@ bin=$(swift build -c release --show-bin-path)
         name=${model%@*}
         size=${model#*@}
         "$bin/serving-make-model" "$work/$name.safetensors" "$name" "$size" 1000
-        python3 Benchmarks/Serving/make_onnx.py "$work/$name.safetensors" "$work/$name.onnx" >/dev/null
+        "$bin/classifier-train" export "$work/$name.safetensors" --onnx "$work/$name.onnx" >/dev/null
         "$bin/engine-benchmark" --tsv --models "$name" --input-size "$size" --threads "$threads" \
             --batches "$batches" --reps "$reps"
         python3 Benchmarks/Compare/peers.py "$work/$name.onnx" "$model" --threads "$threads" \

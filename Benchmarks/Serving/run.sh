@@ -8,7 +8,8 @@
 # Without a model argument it serves models/default.safetensors, or, when that
 # does not exist, a random-weight model of $PRESET at $SIZE (default resnet20 at 32).
 # DURATION (seconds per point, default 10) and CONNECTIONS ("1 4 16 64") can be set.
-# Needs: wrk (Debian), python3 with flask, onnx, onnxruntime, pillow, safetensors.
+# The baseline's ONNX file is written by `classifier-train export`.
+# Needs: wrk (Debian), python3 with flask, onnxruntime, pillow, safetensors.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
@@ -19,6 +20,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; r
 trap cleanup EXIT
 
 swift build -c release --product classifier-server >/dev/null
+swift build -c release --product classifier-train >/dev/null
 swift build -c release --product serving-make-model >/dev/null
 bin=$(swift build -c release --show-bin-path)
 
@@ -27,7 +29,7 @@ if [ ! -f "$model" ]; then
     model="$work/model.safetensors"
     "$bin/serving-make-model" "$model" "${PRESET:-resnet20}" "${SIZE:-32}" "${CLASSES:-10}"
 fi
-python3 Benchmarks/Serving/make_onnx.py "$model" "$work/model.onnx" >&2
+"$bin/classifier-train" export "$model" --onnx "$work/model.onnx" >&2
 
 # A real photo (the first hymenoptera ant, else a drawn scene) as a 640×480 JPEG.
 data=${IMAGECLASSIFIER_DATA:-../shared/data}

@@ -5,13 +5,13 @@ independent check of the accuracy that `classifier-train evaluate` reports.
     python3 Benchmarks/Trainer/onnx_accuracy.py MODEL.safetensors \
         /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 
-The network is rebuilt by Benchmarks/Serving/make_onnx.py from the file's own metadata
-and tensors (read with the `safetensors` package). The preprocessing is the file's:
+The ONNX graph is written by `classifier-train export` (the release build in .build,
+or CLASSIFIER_TRAIN), from the file's own metadata and tensors. The preprocessing is the file's:
 pixels / 255, then (x - mean) / std; IDX images already have the model's size, so no
 resize. With `testTimeAugmentation: horizontal-flip` the logits of each image and its
 mirror are averaged, as the server does. Prints the accuracy with and without the mirror.
 
-Needs: pip install numpy onnx onnxruntime safetensors
+Needs: pip install numpy onnxruntime safetensors; swift build -c release --product classifier-train
 """
 import json
 import os
@@ -26,6 +26,14 @@ from safetensors import safe_open
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from idx_files import labels_path, read_idx  # noqa: E402
+
+
+def classifier_train():
+    """The release `classifier-train`, as `swift build -c release` leaves it."""
+    path = os.environ.get("CLASSIFIER_TRAIN") or os.path.join(HERE, "..", "..", ".build", "release", "classifier-train")
+    if not os.access(path, os.X_OK):
+        sys.exit(f"onnx_accuracy.py: no classifier-train at {path}: run swift build -c release --product classifier-train")
+    return path
 
 
 def main():
@@ -45,9 +53,8 @@ def main():
 
     with tempfile.TemporaryDirectory() as scratch:
         onnx_path = os.path.join(scratch, "model.onnx")
-        # make_onnx.py's own report goes to stderr: stdout is this script's JSON alone.
-        subprocess.run([sys.executable, os.path.join(HERE, "..", "Serving", "make_onnx.py"), model_path, onnx_path],
-                       check=True, stdout=sys.stderr)
+        # The exporter's report goes to stderr: stdout is this script's JSON alone.
+        subprocess.run([classifier_train(), "export", model_path, "--onnx", onnx_path], check=True, stdout=sys.stderr)
         session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
 

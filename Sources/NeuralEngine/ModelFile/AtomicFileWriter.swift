@@ -10,8 +10,8 @@ import Darwin
 /// file system), fsync it so its data is on disk before its name is, rename it over
 /// the target (POSIX rename(2) is atomic), then fsync the directory so the rename
 /// itself survives a crash. The hot-reloading server relies on this.
-enum AtomicFileWriter {
-    static func write(_ bytes: [UInt8], to url: URL) throws(ModelFileError) {
+public enum AtomicFileWriter {
+    public static func write(_ bytes: [UInt8], to url: URL) throws(ModelFileError) {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
         let temporary = "\(directory)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"

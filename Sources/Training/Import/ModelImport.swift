@@ -46,13 +46,13 @@ public enum ModelImport {
         } catch {
             throw TrainingError.cannotImport(path: path, reason: error.reason.text)
         }
-        let imported: ImportedNetwork
+        var imported: ImportedNetwork
         do throws(ImportFailure) {
             switch try ImportFormat.detect(bytes, path: path) {
             case .safetensors:
                 imported = try StateDictImport.read(bytes: bytes, path: path, arch: request.arch, inputSize: request.inputSize)
             case .onnx:
-                throw ImportFailure("ONNX import is not in this build yet")
+                imported = try onnx(bytes, request: request)
             }
         } catch {
             throw TrainingError.cannotImport(path: path, reason: error.reason)
@@ -80,6 +80,26 @@ public enum ModelImport {
             throw TrainingError.outputNotWritable(path: request.out, reason: error.reason.text)
         }
         return Outcome(metadata: metadata, source: source, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// An ONNX graph; its input size is the graph's, so `--input-size` may only confirm it.
+    private static func onnx(_ bytes: [UInt8], request: Request) throws(ImportFailure) -> ImportedNetwork {
+        let imported: ImportedNetwork
+        do {
+            imported = try ONNXImport.network(from: Data(bytes))
+        } catch let error as ONNXImportError {
+            throw ImportFailure(error.reason)
+        } catch {
+            throw ImportFailure("\(error)")
+        }
+        let spec = imported.spec
+        if let arch = request.arch, arch != spec.preset {
+            throw ImportFailure("--arch \(arch) was given, but the graph is \(spec.preset ?? "a ResNet or VGG that is not a preset"); leave --arch out")
+        }
+        if let size = request.inputSize, size != spec.inputWidth || size != spec.inputHeight {
+            throw ImportFailure("--input-size \(size) was given, but the graph's input is \(spec.inputWidth)×\(spec.inputHeight)")
+        }
+        return imported
     }
 
     /// torchvision's evaluation transform: the shorter side to input / 0.875 (256 for
