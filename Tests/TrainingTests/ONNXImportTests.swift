@@ -15,7 +15,8 @@ import Testing
         var keepsBatchNorm: Bool
         /// Ours: a folded vgg11_bn has no BatchNorm left and is a vgg11, with the same logits.
         var preset: String
-        var testDescription: String { "\(model), opset \(opset)\(keepsBatchNorm ? ", BatchNorm kept" : "")" }
+        var classes = 10
+        var testDescription: String { "\(model), opset \(opset)\(keepsBatchNorm ? ", BatchNorm kept" : ""), \(classes) classes" }
     }
 
     static let torchCases: [TorchCase] = [
@@ -24,15 +25,17 @@ import Testing
         TorchCase(model: "vgg11_bn", opset: 17, keepsBatchNorm: false, preset: "vgg11"),
         TorchCase(model: "resnet18", opset: 13, keepsBatchNorm: true, preset: "resnet18"),
         TorchCase(model: "vgg11_bn", opset: 13, keepsBatchNorm: true, preset: "vgg11-bn"),
+        TorchCase(model: "resnet34", opset: 17, keepsBatchNorm: false, preset: "resnet34", classes: 1000),
+        TorchCase(model: "vgg16", opset: 17, keepsBatchNorm: false, preset: "vgg16", classes: 1000),
     ]
 
     /// Builds the torchvision model with seed 0, random BatchNorm statistics, in eval mode;
     /// writes the ONNX file, two 224×224 images and torch's logits as float32.
     static let torchScript = """
     import sys, torch, torchvision
-    name, opset, keep, directory = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
+    name, opset, keep, classes, directory = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4]), sys.argv[5]
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None, num_classes=10)
+    model = getattr(torchvision.models, name)(weights=None, num_classes=classes)
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
@@ -56,17 +59,17 @@ import Testing
         let directory = TestSupport.temporaryDirectory("\(item.model)\(item.opset)")
         defer { try? FileManager.default.removeItem(at: directory) }
         _ = try ONNXTestSupport.python([ONNXTestSupport.torchPython], Self.torchScript,
-                                       [item.model, String(item.opset), item.keepsBatchNorm ? "1" : "0", directory.path])
+                                       [item.model, String(item.opset), item.keepsBatchNorm ? "1" : "0", String(item.classes), directory.path])
         let imported = try ONNXImport.read(contentsOf: directory.appendingPathComponent("model.onnx"))
         #expect(imported.spec.preset == item.preset)
-        #expect(imported.spec.classCount == 10 && imported.spec.inputHeight == 224 && imported.spec.inputChannels == 3)
+        #expect(imported.spec.classCount == item.classes && imported.spec.inputHeight == 224 && imported.spec.inputChannels == 3)
         #expect(imported.format.hasPrefix("ONNX (opset \(item.opset), producer pytorch 1.13"), "\(imported.format)")
 
         let network = try buildNetwork(imported.spec, seed: 1)
         try LoadedModel(path: "imported", metadata: ONNXTestSupport.metadata(for: imported.spec), tensors: imported.tensors,
                         sha256: "", byteCount: 0).apply(to: network)
         let input = try ONNXTestSupport.readFloats(directory.appendingPathComponent("input"), shape: [2, 3, 224, 224])
-        let reference = try ONNXTestSupport.readFloats(directory.appendingPathComponent("logits"), shape: [2, 10])
+        let reference = try ONNXTestSupport.readFloats(directory.appendingPathComponent("logits"), shape: [2, item.classes])
         let difference = ONNXTestSupport.relativeDifference(network.forward(input, training: false), reference)
         #expect(difference <= 1e-4, "logits differ by \(difference) of the largest")
     }
