@@ -95,7 +95,7 @@ import Testing
 
     @Test(.enabled(if: TestSupport.trainBinary != nil))
     func theCommandWritesTheFileOrOneLineOfError() throws {
-        guard let binary = TestSupport.trainBinary else { return }
+        let binary = try #require(TestSupport.trainBinary)
         let directory = TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let missing = try TestSupport.run(binary, ["export", "/nonexistent/m.safetensors", "--onnx", directory.appendingPathComponent("x.onnx").path])
