@@ -203,10 +203,7 @@ import Testing
         let script = TestSupport.packageRoot.appendingPathComponent("Tests/TrainingTests/Scripts/torchvision_preprocess.py").path
         let result = try TestSupport.run("/usr/bin/python3", [script, out.path] + photos)
         try #require(result.status == 0, "\(result.stderr)")
-        let data = try Data(contentsOf: out)
-        let theirs: [Float] = data.withUnsafeBytes { raw in
-            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-        }
+        let theirs = try TorchOracle.floats(out)
         let loader = try WorkingImageLoader(preprocessing: preprocessing)
         let normalizer = BatchNormalizer(width: 224, height: 224, channels: 3, mean: preprocessing.mean, std: preprocessing.std)
         let ours = normalizer.tensor(try photos.map { try loader.load(path: $0) }).scalars

@@ -24,16 +24,9 @@ import Testing
             source: folder.appendingPathComponent("model.safetensors").path, out: out,
             inputSize: importedSize, labelsPath: labelsPath))
         let model = try ModelFile.load(from: URL(fileURLWithPath: out))
-        let input = try floats(folder.appendingPathComponent("input.f32"))
-        let expected = try floats(folder.appendingPathComponent("logits.f32"))
+        let input = try TorchOracle.floats(folder.appendingPathComponent("input.f32"))
+        let expected = try TorchOracle.floats(folder.appendingPathComponent("logits.f32"))
         return (model, Tensor(shape: [2, 3, size, size], scalars: input), expected)
-    }
-
-    func floats(_ url: URL) throws -> [Float] {
-        let data = try Data(contentsOf: url)
-        return data.withUnsafeBytes { raw in
-            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-        }
     }
 
     /// Ours equals PyTorch's within `tolerance` of the largest logit, on both paths.
@@ -105,4 +98,12 @@ enum TorchOracle {
     }()
 
     static let script = TestSupport.packageRoot.appendingPathComponent("Tests/TrainingTests/Scripts/torchvision_oracle.py").path
+
+    /// A file of little-endian float32 values, as the oracle scripts write them.
+    static func floats(_ url: URL) throws -> [Float] {
+        let data = try Data(contentsOf: url)
+        return data.withUnsafeBytes { raw in
+            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+    }
 }
