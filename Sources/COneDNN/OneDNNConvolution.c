@@ -274,8 +274,11 @@ static int build_plan(engine_dnnl_convolution *c, share_plan *plan, dnnl_stream_
         if (dnnl_primitive_attr_create(&attributes) != dnnl_success) return -1;
         dnnl_post_ops_t post_ops = NULL;
         if (plan->fused && c->relu) {
+            // 1: ReLU; 2: ReLU6, oneDNN's clip to [0, 6].
+            dnnl_alg_kind_t activation = c->relu == 2 ? dnnl_eltwise_clip : dnnl_eltwise_relu;
+            float upper = c->relu == 2 ? 6.0f : 0.0f;
             if (dnnl_post_ops_create(&post_ops) != dnnl_success ||
-                dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) != dnnl_success ||
+                dnnl_post_ops_append_eltwise(post_ops, 1.0f, activation, 0.0f, upper) != dnnl_success ||
                 dnnl_primitive_attr_set_post_ops(attributes, post_ops) != dnnl_success) {
                 if (post_ops) dnnl_post_ops_destroy(post_ops);
                 dnnl_primitive_attr_destroy(attributes);

@@ -17,6 +17,24 @@ import Testing
         #expect(network.trainableParameterCount == 25_557_032)
     }
 
+    /// torchvision's `mobilenet_v2()`: 3,504,872 parameters, and its layer names.
+    @Test func mobilenetV2MatchesTorchvisionsCountAndNames() throws {
+        let spec = try ArchitectureSpec.preset("mobilenet-v2", inputSize: 224, channels: 3, classes: 1000)
+        #expect(spec.parameterCount == 3_504_872)
+        let network = try buildNetwork(spec, seed: 1)
+        #expect(network.trainableParameterCount == 3_504_872)
+        let names = Set(network.namedParameters().map(\.name))
+        for expected in ["features.0.0.weight", "features.0.1.running_var", "features.1.conv.0.0.weight",
+                         "features.1.conv.1.weight", "features.1.conv.2.bias", "features.2.conv.0.0.weight",
+                         "features.2.conv.1.0.weight", "features.17.conv.3.weight", "features.18.0.weight",
+                         "features.18.1.bias", "head.weight"] {
+            #expect(names.contains(expected), "\(expected)")
+        }
+        #expect(network.outputShape(for: [1, 3, 224, 224]) == [1, 1000])
+        // 300 M multiply-adds at 224 (Sandler et al. 2018, Table 4).
+        #expect((290_000_000...320_000_000).contains(spec.flopsPerImage / 2))
+    }
+
     @Test func resnet34CountMatchesTorchvision() throws {
         #expect(try ArchitectureSpec.preset("resnet34", inputSize: 224, channels: 3, classes: 1000).parameterCount == 21_797_672)
     }

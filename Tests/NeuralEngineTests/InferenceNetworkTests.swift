@@ -21,7 +21,7 @@ import Testing
 
     @Test(arguments: [
         ("simple-cnn", 24, 3), ("simple-cnn", 28, 1), ("vgg11-bn", 32, 3), ("vgg13", 32, 1), ("resnet18", 64, 3),
-        ("resnet50", 32, 3), ("resnet20", 16, 1), ("resnet32", 15, 3),
+        ("resnet50", 32, 3), ("resnet20", 16, 1), ("resnet32", 15, 3), ("mobilenet-v2", 64, 3), ("mobilenet-v2", 33, 1),
     ], ConvolutionAlgorithm.allCases)
     func fusedLogitsEqualEvaluationModeGraph(preset: (String, Int, Int), algorithm: ConvolutionAlgorithm) throws {
         try Self.compare(preset.0, size: preset.1, channels: preset.2, batch: 3, algorithm: algorithm)
@@ -63,7 +63,7 @@ import Testing
         let input = (0..<c * n * height * width).map { _ in generator.nextNormal() }
         let residual = (0..<k * n * height * width).map { _ in generator.nextNormal() }
         let conv = FusedConvolution(inChannels: c, outChannels: k, kernelSize: 3, stride: 1, padding: 1,
-                                    weight: weight, bias: bias, scale: nil, shift: nil, relu: true,
+                                    weight: weight, bias: bias, scale: nil, shift: nil, activation: .relu,
                                     algorithm: algorithm, winogradLevel: level)
         #expect((conv.tile(forBatch: n) != 0) == (algorithm != .im2col))
         var output = [Float](repeating: .nan, count: k * n * height * width)
@@ -153,7 +153,7 @@ import Testing
     @Test func measuredChoicesApplyFromTheirBatchSizeOn() {
         let conv = FusedConvolution(inChannels: 8, outChannels: 8, kernelSize: 3, stride: 1, padding: 1,
                                     weight: [Float](repeating: 0.1, count: 8 * 8 * 9), bias: nil, scale: nil, shift: nil,
-                                    relu: false, algorithm: .winograd4x4)
+                                    activation: .none, algorithm: .winograd4x4)
         #expect(conv.tile(forBatch: 3) == 4)
         conv.record(tile: 2, forBatch: 1)
         conv.record(tile: 0, forBatch: 8)
@@ -162,7 +162,7 @@ import Testing
         #expect(conv.tile(forBatch: 9) == 4)
         let strided = FusedConvolution(inChannels: 8, outChannels: 8, kernelSize: 3, stride: 2, padding: 1,
                                        weight: [Float](repeating: 0.1, count: 8 * 8 * 9), bias: nil, scale: nil,
-                                       shift: nil, relu: false, algorithm: .winograd4x4)
+                                       shift: nil, activation: .none, algorithm: .winograd4x4)
         #expect(strided.candidateTiles.filter { $0 != FusedConvolution.oneDNNPath } == [0])
         #expect(strided.tile(forBatch: 1) == 0)
     }

@@ -113,6 +113,18 @@ import Testing
         try Self.check(spec, seed: 300)
     }
 
+    /// A small MobileNetV2: a block without expansion, a strided one, and one that adds its input back.
+    @Test(arguments: [500, 510] as [UInt64])
+    func mobilenetV2GradientsMatchFiniteDifferences(seed: UInt64) throws {
+        let spec = ArchitectureSpec(
+            family: .mobilenetV2(MobileNetV2Spec(stemWidth: 4, stages: [
+                .init(expansion: 1, channels: 4, repeats: 1, stride: 1),
+                .init(expansion: 2, channels: 6, repeats: 2, stride: 2),
+            ], lastWidth: 8, dropout: 0)),
+            inputChannels: 3, inputHeight: 12, inputWidth: 12, classCount: 3)
+        try Self.check(spec, seed: seed, batch: 3)
+    }
+
     @Test func vggWithGlobalPoolHeadGradientsMatchFiniteDifferences() throws {
         let spec = ArchitectureSpec(
             family: .vgg(VGGSpec(layers: [.conv(4), .conv(4), .pool, .conv(6)], batchNorm: false, head: .globalAveragePool)),

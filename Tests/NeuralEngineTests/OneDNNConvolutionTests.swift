@@ -28,7 +28,7 @@ import Testing
         let bias = (0..<shape.k).map { _ in generator.nextNormal() }
         let conv = FusedConvolution(inChannels: shape.c, outChannels: shape.k, kernelSize: shape.kernel,
                                     stride: shape.stride, padding: shape.padding, weight: weight, bias: bias,
-                                    scale: nil, shift: nil, relu: true, algorithm: .im2col)
+                                    scale: nil, shift: nil, activation: .relu, algorithm: .im2col)
         let (p, q) = conv.outputSize(shape.height, shape.width)
         let input = (0..<shape.c * n * shape.height * shape.width).map { _ in generator.nextNormal() }
         let residual = (0..<shape.k * n * p * q).map { _ in generator.nextNormal() }
@@ -78,7 +78,7 @@ import Testing
     @Test func aLoneImageIsSharedByWholeChannelBlocksAndABatchByImages() throws {
         let conv = try #require(OneDNNConvolution(inChannels: 4, outChannels: 40, kernelSize: 3, stride: 1, padding: 1,
                                                   weight: [Float](repeating: 0, count: 40 * 4 * 9),
-                                                  bias: [Float](repeating: 0, count: 40), relu: false))
+                                                  bias: [Float](repeating: 0, count: 40), activation: .none))
         #expect(conv.shares(batch: 1, threads: 2).map(\.channels) == [0..<16, 16..<40])
         #expect(conv.shares(batch: 1, threads: 4).map(\.channels) == [0..<16, 16..<32, 32..<40])
         #expect(conv.shares(batch: 5, threads: 2).map { [$0.n0, $0.n] } == [[0, 2], [2, 3]])

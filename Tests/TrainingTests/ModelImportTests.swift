@@ -90,9 +90,15 @@ import Testing
         #expect(importError(text).contains("not a safetensors state dict or an ONNX file"))
         #expect(importError(folder.appendingPathComponent("absent.safetensors").path).contains("No such file"))
 
-        let mobilenet = try write(["features.0.0.weight": Tensor(zeros: [32, 3, 3, 3]),
-                                   "features.1.conv.0.0.weight": Tensor(zeros: [32, 1, 3, 3])])
-        #expect(importError(mobilenet).contains("MobileNet"))
+        let efficientnet = try write(["conv_stem.weight": Tensor(zeros: [32, 3, 3, 3]),
+                                      "blocks.0.0.conv_dw.weight": Tensor(zeros: [32, 1, 3, 3]),
+                                      "blocks.0.0.se.conv_reduce.weight": Tensor(zeros: [8, 32, 1, 1])])
+        #expect(importError(efficientnet).contains("EfficientNet"))
+        // A MobileNetV2 cut short: its stages are not the paper's, so its strides are unknown.
+        let truncated = try write(["features.0.0.weight": Tensor(zeros: [32, 3, 3, 3]),
+                                   "features.1.conv.0.0.weight": Tensor(zeros: [32, 1, 3, 3]),
+                                   "features.1.conv.1.weight": Tensor(zeros: [16, 32, 1, 1])])
+        #expect(importError(truncated).contains("strides"))
 
         let network = try buildNetwork(ArchitectureSpec.preset("resnet20", inputSize: 16, channels: 3, classes: 2), seed: 0)
         let ours = folder.appendingPathComponent("ours.safetensors")

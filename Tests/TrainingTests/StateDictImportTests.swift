@@ -82,6 +82,22 @@ import Testing
         try expectPyTorchLogits(model, input, expected)
     }
 
+    @Test func mobilenetV2WithImageNetHeadGivesPyTorchLogits() throws {
+        let (model, input, expected) = try importOracle("mobilenet_v2", classes: 1000, size: 224)
+        #expect(model.metadata.architecture.preset == "mobilenet-v2")
+        #expect(model.metadata.architecture.parameterCount == 3_504_872)
+        #expect(model.metadata.provenance?.importedFrom?.format.contains("torchvision MobileNetV2") == true)
+        try expectPyTorchLogits(model, input, expected)
+    }
+
+    @Test func mobilenetV2InTimmsNamesGivesPyTorchLogits() throws {
+        let (model, input, expected) = try importOracle("mobilenet_v2", classes: 3, size: 160, flags: ["--timm-names"],
+                                                        labels: ["a", "b", "c"], importedSize: 160)
+        #expect(model.metadata.architecture.preset == "mobilenet-v2")
+        #expect(model.metadata.provenance?.importedFrom?.format.contains("timm MobileNetV2") == true)
+        try expectPyTorchLogits(model, input, expected)
+    }
+
     @Test func halfPrecisionAndDataParallelKeysAreRead() throws {
         let (model, input, expected) = try importOracle("resnet34", classes: 4, size: 96, flags: ["--half", "--data-parallel"],
                                                         labels: ["w", "x", "y", "z"], importedSize: 96)

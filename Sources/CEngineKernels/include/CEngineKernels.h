@@ -126,6 +126,21 @@ int engine_winograd_forward(int level, long tile, const float *input, long C, lo
                             float *output, long firstTile, long tiles, long firstPanel, long panels,
                             float *scratch);
 
+/// Depthwise convolution of one plane (Depthwise.c): a k×k filter, stride s, zero padding
+/// `padding`, input H×W, output P×Q. `level` picks the kernel set as for Winograd (2
+/// AVX-512, 1 AVX2 + FMA, 0 portable); each returns −1 (and does nothing) for a level the
+/// CPU lacks.
+///
+/// output = clamp(bias + convolution, low, high); ±infinity for no clamp.
+int engine_depthwise_forward(int level, const float *input, long H, long W, const float *weight, long k, long stride,
+                             long padding, float bias, float low, float high, float *output, long P, long Q);
+/// inputGradient (H×W, overwritten) = the gradient of the plane's input.
+int engine_depthwise_input_gradient(int level, const float *outputGradient, long P, long Q, const float *weight, long k,
+                                    long stride, long padding, float *inputGradient, long H, long W);
+/// weightGradient (k×k) += the gradient of the plane's filter.
+int engine_depthwise_weight_gradient(int level, const float *input, long H, long W, const float *outputGradient, long P,
+                                     long Q, long k, long stride, long padding, float *weightGradient);
+
 /// One task of a parallel step: `function(context, task)` for task in 0 ..< tasks.
 typedef void (*engine_task_function)(void *context, long task);
 

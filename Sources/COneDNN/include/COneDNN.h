@@ -7,7 +7,8 @@
 typedef struct engine_dnnl_convolution engine_dnnl_convolution;
 
 /// A convolution of C → K channels, kernel R×R, `stride`, `padding` on every side, from
-/// `weight` (K, C, R, R) and `bias` (K), both copied; `relu`: the ReLU of fused runs.
+/// `weight` (K, C, R, R) and `bias` (K), both copied; `relu`: the activation of fused
+/// runs, 0 none, 1 ReLU, 2 ReLU6.
 /// NULL when oneDNN cannot be used here at all.
 engine_dnnl_convolution *engine_dnnl_convolution_create(long C, long K, long R, long stride, long padding,
                                                         const float *weight, const float *bias, int relu);

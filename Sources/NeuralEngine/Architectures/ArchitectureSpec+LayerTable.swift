@@ -73,10 +73,17 @@ extension ArchitectureSpec {
             let pixels = output.count == 3 ? max(0, output[1]) * max(0, output[2]) : 0
             row("conv \(size)×\(size)/\(stride)" + (padding > 0 ? " pad \(padding)" : "") + " \(c)→\(k)",
                 params: weights + (bias ? k : 0), flops: 2 * weights * pixels)
+        case .depthwiseConv(let c, let size, let stride, let padding, let bias):
+            let weights = c * size * size
+            let pixels = output.count == 3 ? max(0, output[1]) * max(0, output[2]) : 0
+            row("dwconv \(size)×\(size)/\(stride)" + (padding > 0 ? " pad \(padding)" : "") + " \(c)",
+                params: weights + (bias ? c : 0), flops: 2 * weights * pixels)
         case .batchNorm(let channels, _):
             row(batchNormRowType, params: 2 * channels)
         case .relu:
             row("relu")
+        case .relu6:
+            row("relu6")
         case .maxPool(let k, let s, let p):
             row("maxpool \(k)×\(k)/\(s)" + (p > 0 ? " pad \(p)" : ""))
         case .globalAveragePool:
@@ -89,12 +96,13 @@ extension ArchitectureSpec {
             row("dropout \(rate)")
         case .sequence(let list):
             return members(list, from: input)
-        case .residual(let body, let shortcut):
+        case .residual(let body, let shortcut, let activation):
             let out = members(body, from: input)
             if let shortcut {
                 _ = members(shortcut.map { ("shortcut.\($0.name)", $0.plan) }, from: input)
             }
-            rows.append(LayerDescription(name: name, type: shortcut == nil ? "add identity + relu" : "add projection + relu",
+            let type = (shortcut == nil ? "add identity" : "add projection") + (activation ? " + relu" : "")
+            rows.append(LayerDescription(name: name, type: type,
                                          outputShape: out, parameterCount: 0, flops: 0))
             return out
         }

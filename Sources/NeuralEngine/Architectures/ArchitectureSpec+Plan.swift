@@ -10,6 +10,7 @@ extension ArchitectureSpec {
         switch family {
         case .vgg(let vgg): return vggPlan(vgg)
         case .resnet(let resnet): return resnetPlan(resnet, zeroGamma: zeroInitResidualGamma)
+        case .mobilenetV2(let mobilenet): return mobilenetV2Plan(mobilenet, zeroGamma: zeroInitResidualGamma)
         }
     }
 
@@ -114,6 +115,54 @@ extension ArchitectureSpec {
         let shortcut: [(name: String, plan: LayerPlan)]? = stride != 1 || channels != out
             ? [("0", conv(channels, out, 1, stride)), ("1", .batchNorm(channels: out, zeroGamma: false))]
             : nil
-        return (.residual(body: body, shortcut: shortcut), out)
+        return (.residual(body: body, shortcut: shortcut, activation: true), out)
+    }
+
+    /// torchvision's layout and names: `features.0` the stem (conv, BN, ReLU6),
+    /// `features.1…` the inverted residual blocks, each a `conv` sequence numbered as
+    /// torchvision's (`features.2.conv.1.0` the depthwise convolution), the last feature
+    /// layer a 1×1 convolution, then pooling, dropout and the head.
+    private func mobilenetV2Plan(_ spec: MobileNetV2Spec, zeroGamma: Bool) -> [(name: String, plan: LayerPlan)] {
+        func convBNReLU6(_ i: Int, _ o: Int, kernel: Int, stride: Int) -> LayerPlan {
+            .sequence([
+                ("0", .conv(inChannels: i, outChannels: o, kernelSize: kernel, stride: stride, padding: kernel / 2, bias: false)),
+                ("1", .batchNorm(channels: o, zeroGamma: false)),
+                ("2", .relu6),
+            ])
+        }
+        var features: [(name: String, plan: LayerPlan)] = [("0", convBNReLU6(inputChannels, spec.stemWidth, kernel: 3, stride: 2))]
+        var channels = spec.stemWidth
+        for stage in spec.stages {
+            for index in 0..<stage.repeats {
+                let stride = index == 0 ? stage.stride : 1
+                let hidden = channels * stage.expansion
+                // The block adds its input back only where the shapes agree (§3.3, Figure 4).
+                let residual = stride == 1 && channels == stage.channels
+                var layers: [(name: String, plan: LayerPlan)] = []
+                if stage.expansion != 1 {
+                    layers.append((String(layers.count), convBNReLU6(channels, hidden, kernel: 1, stride: 1)))
+                }
+                layers.append((String(layers.count), .sequence([
+                    ("0", .depthwiseConv(channels: hidden, kernelSize: 3, stride: stride, padding: 1, bias: false)),
+                    ("1", .batchNorm(channels: hidden, zeroGamma: false)),
+                    ("2", .relu6),
+                ])))
+                // The linear bottleneck: no activation after the projection (§3.2).
+                layers.append((String(layers.count), .conv(inChannels: hidden, outChannels: stage.channels, kernelSize: 1,
+                                                           stride: 1, padding: 0, bias: false)))
+                layers.append((String(layers.count), .batchNorm(channels: stage.channels, zeroGamma: residual && zeroGamma)))
+                let body: [(name: String, plan: LayerPlan)] = [("conv", .sequence(layers))]
+                features.append((String(features.count),
+                                 residual ? .residual(body: body, shortcut: nil, activation: false) : .sequence(body)))
+                channels = stage.channels
+            }
+        }
+        features.append((String(features.count), convBNReLU6(channels, spec.lastWidth, kernel: 1, stride: 1)))
+        return [
+            ("features", .sequence(features)),
+            ("pool", .globalAveragePool),
+            ("dropout", .dropout(rate: spec.dropout)),
+            ("head", .dense(inFeatures: spec.lastWidth, outFeatures: classCount)),
+        ]
     }
 }

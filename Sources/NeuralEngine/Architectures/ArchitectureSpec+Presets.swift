@@ -7,6 +7,7 @@ extension ArchitectureSpec {
         "vgg11", "vgg11-bn", "vgg13", "vgg13-bn", "vgg16", "vgg16-bn",
         "resnet18", "resnet34", "resnet50",
         "resnet20", "resnet32", "resnet56",
+        "mobilenet-v2",
     ]
 
     /// A preset for `inputSize`×`inputSize` images with `channels` (1 or 3) and `classes` outputs.
@@ -38,6 +39,8 @@ extension ArchitectureSpec {
             let n = (layers - 2) / 6
             family = .resnet(ResNetSpec(stem: .cifar, stemWidth: 16, block: .basic,
                                         widths: [16, 32, 64], depths: [n, n, n]))
+        case "mobilenet-v2":
+            family = .mobilenetV2(.standard)
         default:
             throw ArchitectureError.unknownPreset(name, known: presetNames)
         }
@@ -93,6 +96,17 @@ extension ArchitectureSpec {
             guard (resnet.widths + [resnet.stemWidth]).allSatisfy({ $0 >= 1 && $0 <= 65_536 }),
                   resnet.depths.allSatisfy({ $0 >= 1 && $0 <= 1000 }) else {
                 throw ArchitectureError.invalidSpec("ResNet widths and depths must be positive")
+            }
+        case .mobilenetV2(let mobilenet):
+            guard !mobilenet.stages.isEmpty else { throw ArchitectureError.invalidSpec("MobileNetV2 needs at least one stage") }
+            let widths = [mobilenet.stemWidth, mobilenet.lastWidth] + mobilenet.stages.map(\.channels)
+            guard widths.allSatisfy({ $0 >= 1 && $0 <= 65_536 }),
+                  mobilenet.stages.allSatisfy({ (1...64).contains($0.expansion) && (1...1000).contains($0.repeats)
+                      && (1...2).contains($0.stride) }) else {
+                throw ArchitectureError.invalidSpec("MobileNetV2 widths, expansions (1–64), repeats and strides (1 or 2) must be in range")
+            }
+            guard mobilenet.dropout >= 0, mobilenet.dropout < 1 else {
+                throw ArchitectureError.invalidSpec("dropout rate must be in [0, 1), got \(mobilenet.dropout)")
             }
         }
         if let layer = firstEmptyLayer() {

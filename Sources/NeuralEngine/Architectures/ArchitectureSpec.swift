@@ -5,6 +5,7 @@ public struct ArchitectureSpec: Codable, Sendable, Equatable {
     public enum Family: Codable, Sendable, Equatable {
         case vgg(VGGSpec)
         case resnet(ResNetSpec)
+        case mobilenetV2(MobileNetV2Spec)
     }
 
     /// The preset it came from ("resnet18"), if any; informational.
@@ -115,4 +116,55 @@ public struct ResNetSpec: Codable, Sendable, Equatable {
         self.widths = widths
         self.depths = depths
     }
+}
+
+/// MobileNetV2 (Sandler et al. 2018) as torchvision builds it: a 3×3 stride-2 stem,
+/// inverted residual blocks (1×1 expansion, 3×3 depthwise, 1×1 linear projection, each
+/// with BatchNorm, ReLU6 after the first two), a 1×1 convolution to `lastWidth`, global
+/// average pooling, dropout and one Dense layer.
+public struct MobileNetV2Spec: Codable, Sendable, Equatable {
+    /// One row of the paper's Table 2: `repeats` blocks of `channels` outputs, expanding
+    /// their input `expansion` times, the first with `stride`.
+    public struct Stage: Codable, Sendable, Equatable {
+        public var expansion: Int
+        public var channels: Int
+        public var repeats: Int
+        public var stride: Int
+
+        public init(expansion: Int, channels: Int, repeats: Int, stride: Int) {
+            self.expansion = expansion
+            self.channels = channels
+            self.repeats = repeats
+            self.stride = stride
+        }
+    }
+
+    /// Output channels of the stem convolution (32 at width 1.0).
+    public var stemWidth: Int
+    public var stages: [Stage]
+    /// Output channels of the last 1×1 convolution (1280 at width 1.0).
+    public var lastWidth: Int
+    /// Dropout before the classifier (0.2 in torchvision).
+    public var dropout: Float
+
+    public init(stemWidth: Int, stages: [Stage], lastWidth: Int, dropout: Float) {
+        self.stemWidth = stemWidth
+        self.stages = stages
+        self.lastWidth = lastWidth
+        self.dropout = dropout
+    }
+
+    /// torchvision's `mobilenet_v2()` at width 1.0: the paper's Table 2.
+    public static let standard = MobileNetV2Spec(
+        stemWidth: 32,
+        stages: [
+            Stage(expansion: 1, channels: 16, repeats: 1, stride: 1),
+            Stage(expansion: 6, channels: 24, repeats: 2, stride: 2),
+            Stage(expansion: 6, channels: 32, repeats: 3, stride: 2),
+            Stage(expansion: 6, channels: 64, repeats: 4, stride: 2),
+            Stage(expansion: 6, channels: 96, repeats: 3, stride: 1),
+            Stage(expansion: 6, channels: 160, repeats: 3, stride: 2),
+            Stage(expansion: 6, channels: 320, repeats: 1, stride: 1),
+        ],
+        lastWidth: 1280, dropout: 0.2)
 }

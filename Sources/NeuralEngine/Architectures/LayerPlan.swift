@@ -5,18 +5,22 @@
 /// two cannot disagree about what a spec means.
 indirect enum LayerPlan: Sendable {
     case conv(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int, bias: Bool)
+    /// One k×k filter per channel (`DepthwiseConv2D`).
+    case depthwiseConv(channels: Int, kernelSize: Int, stride: Int, padding: Int, bias: Bool)
     /// `zeroGamma`: the last BatchNorm of a residual body, whose scale may start at
     /// zero so that every block begins as the identity (Goyal et al. 2017, §5.1).
     case batchNorm(channels: Int, zeroGamma: Bool)
     case relu
+    case relu6
     case maxPool(kernelSize: Int, stride: Int, padding: Int)
     case globalAveragePool
     case flatten
     case dense(inFeatures: Int, outFeatures: Int)
     case dropout(rate: Float)
     case sequence([(name: String, plan: LayerPlan)])
-    /// out = relu?(body(x) + shortcut(x)); identity shortcut when nil.
-    case residual(body: [(name: String, plan: LayerPlan)], shortcut: [(name: String, plan: LayerPlan)]?)
+    /// out = body(x) + shortcut(x), then ReLU when `activation`; identity shortcut when nil.
+    case residual(body: [(name: String, plan: LayerPlan)], shortcut: [(name: String, plan: LayerPlan)]?,
+                  activation: Bool)
 
     /// Output shape per image: (C, H, W) for feature maps, (F) for vectors.
     /// Dimensions may come out zero or negative for too-small inputs; the caller checks.
@@ -24,9 +28,11 @@ indirect enum LayerPlan: Sendable {
         switch self {
         case .conv(_, let out, let k, let s, let p, _):
             return [out, LayerPlan.spatial(shape[1], k, s, p), LayerPlan.spatial(shape[2], k, s, p)]
+        case .depthwiseConv(let c, let k, let s, let p, _):
+            return [c, LayerPlan.spatial(shape[1], k, s, p), LayerPlan.spatial(shape[2], k, s, p)]
         case .maxPool(let k, let s, let p):
             return [shape[0], LayerPlan.spatial(shape[1], k, s, p), LayerPlan.spatial(shape[2], k, s, p)]
-        case .batchNorm, .relu, .dropout:
+        case .batchNorm, .relu, .relu6, .dropout:
             return shape
         case .globalAveragePool:
             return [shape[0]]
@@ -36,7 +42,7 @@ indirect enum LayerPlan: Sendable {
             return [out]
         case .sequence(let members):
             return members.reduce(shape) { $1.plan.outputShape(for: $0) }
-        case .residual(let body, _):
+        case .residual(let body, _, _):
             return body.reduce(shape) { $1.plan.outputShape(for: $0) }
         }
     }

@@ -26,12 +26,17 @@ private func instantiate(_ plan: LayerPlan, generator: inout SeededGenerator) ->
     case .conv(let c, let k, let size, let stride, let padding, let bias):
         return Conv2D(inChannels: c, outChannels: k, kernelSize: size, stride: stride, padding: padding,
                       bias: bias, generator: &generator)
+    case .depthwiseConv(let c, let size, let stride, let padding, let bias):
+        return DepthwiseConv2D(channels: c, kernelSize: size, stride: stride, padding: padding, bias: bias,
+                               generator: &generator)
     case .batchNorm(let channels, let zeroGamma):
         let layer = BatchNorm2D(channels: channels)
         if zeroGamma { layer.weight.value.zero() }
         return layer
     case .relu:
         return ReLU()
+    case .relu6:
+        return ReLU6()
     case .maxPool(let k, let s, let p):
         return MaxPool2D(kernelSize: k, stride: s, padding: p)
     case .globalAveragePool:
@@ -44,7 +49,7 @@ private func instantiate(_ plan: LayerPlan, generator: inout SeededGenerator) ->
         return Dropout(rate: rate, seed: generator.next())
     case .sequence(let members):
         return Sequential(named: list(members))
-    case .residual(let body, let shortcut):
-        return Residual(body: list(body), shortcut: shortcut.map(list), activation: true)
+    case .residual(let body, let shortcut, let activation):
+        return Residual(body: list(body), shortcut: shortcut.map(list), activation: activation)
     }
 }

@@ -19,7 +19,7 @@ final class FusedConvolution {
     let kernelSize: Int
     let stride: Int
     let padding: Int
-    let relu: Bool
+    let activation: FusedActivation
     /// Folded weights, (K, C·R·S) row-major, ready for GEMM.
     let weight: [Float]
     /// Folded bias, (K).
@@ -54,14 +54,14 @@ final class FusedConvolution {
     /// `scale`/`shift` are the folded BatchNorm: y = scale·conv(x) + shift, per output channel.
     /// `winogradLevel` is the Winograd kernel set (tests run each the CPU has).
     init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int,
-         weight: [Float], bias: [Float]?, scale: [Float]?, shift: [Float]?, relu: Bool,
+         weight: [Float], bias: [Float]?, scale: [Float]?, shift: [Float]?, activation: FusedActivation,
          algorithm: ConvolutionAlgorithm, winogradLevel: Int32 = WinogradConvolution.bestLevel) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
-        self.relu = relu
+        self.activation = activation
         let rowLength = inChannels * kernelSize * kernelSize
         var folded = weight
         var foldedBias = bias ?? [Float](repeating: 0, count: outChannels)
@@ -75,7 +75,7 @@ final class FusedConvolution {
         self.bias = foldedBias
         self.winogradLevel = winogradLevel
         let tile = algorithm.winogradTile(inChannels: inChannels, outChannels: outChannels)
-        defaultTile = algorithm == .onednn ? Self.oneDNNPath : kernelSize == 3 && stride == 1 && padding == 1 ? tile : 0
+        defaultTile = algorithm == .onednn ? Self.oneDNNPath : Self.winogradApplies(kernelSize, stride, padding, activation) ? tile : 0
         if defaultTile > 1 { _ = winograd(tile: defaultTile) }
     }
 
@@ -83,7 +83,13 @@ final class FusedConvolution {
     /// and, for a 3×3 stride-1 padding-1 convolution, Winograd F(2×2) and F(4×4).
     var candidateTiles: [Int] {
         let library = Self.oneDNNEnabled && OneDNNConvolution.isAvailable && oneDNN() != nil ? [Self.oneDNNPath] : []
-        return (kernelSize == 3 && stride == 1 && padding == 1 ? [0, 2, 4] : [0]) + library
+        return (Self.winogradApplies(kernelSize, stride, padding, activation) ? [0, 2, 4] : [0]) + library
+    }
+
+    /// Winograd's kernels cover 3×3, stride 1, padding 1, with ReLU or none (their output
+    /// transform has no ReLU6, which no such convolution in the presets needs).
+    private static func winogradApplies(_ kernel: Int, _ stride: Int, _ padding: Int, _ activation: FusedActivation) -> Bool {
+        kernel == 3 && stride == 1 && padding == 1 && activation != .relu6
     }
 
     /// oneDNN's implementation that ran this batch ("brgconv:avx512_core"); nil when oneDNN
@@ -96,7 +102,8 @@ final class FusedConvolution {
         if !oneDNNFormMade {
             oneDNNFormMade = true
             oneDNNForm = OneDNNConvolution(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
-                                           stride: stride, padding: padding, weight: weight, bias: bias, relu: relu)
+                                           stride: stride, padding: padding, weight: weight, bias: bias,
+                                           activation: activation)
         }
         return oneDNNForm
     }
@@ -180,7 +187,7 @@ final class FusedConvolution {
         }
         if tile > 1 {
             let winograd = winograd(tile: tile)
-            winograd.run(input: input, output: output, residual: residual, bias: bias, relu: relu,
+            winograd.run(input: input, output: output, residual: residual, bias: bias, relu: activation == .relu,
                          batch: batch, height: height, width: width, workspace: workspace,
                          workspaceCount: workspaceCount)
             return
@@ -241,7 +248,7 @@ final class FusedConvolution {
                                 0, job.output + start + k0 * job.total, Int32(job.total))
                     InferenceKernels.biasActivationRows(job.output + start, rowStride: job.total, rows: k0..<k1,
                                                         count: count, bias: bias,
-                                                        residual: job.residual.map { $0 + start }, relu: relu)
+                                                        residual: job.residual.map { $0 + start }, activation: activation)
                 }
                 start += count
             }

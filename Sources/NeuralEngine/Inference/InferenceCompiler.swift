@@ -1,6 +1,7 @@
 /// Compiles a layer tree into a flat `InferenceStep` program: BatchNorm folded into
-/// the preceding convolution, ReLU and a residual block's addition fused into it,
-/// Dropout dropped, and activation buffers reused as soon as nothing reads them.
+/// the preceding convolution (or depthwise convolution), ReLU or ReLU6 and a residual
+/// block's addition fused into it, Dropout dropped, and activation buffers reused as
+/// soon as nothing reads them.
 struct InferenceCompiler {
     /// A compiled activation: its buffer and its per-image shape, (C, H, W) or (F).
     struct Value {
@@ -68,7 +69,13 @@ struct InferenceCompiler {
         var current = input
         var residualUsed = false
         var i = 0
-        func nextIsReLU(_ j: Int) -> Bool { j < items.count && items[j] is ReLU }
+        /// The activation layer at `j`, if there is one to fuse.
+        func activation(at j: Int) -> FusedActivation {
+            guard j < items.count else { return .none }
+            if items[j] is ReLU { return .relu }
+            if items[j] is ReLU6 { return .relu6 }
+            return .none
+        }
         while i < items.count {
             let layer = items[i]
             let output: Value
@@ -80,37 +87,56 @@ struct InferenceCompiler {
                     folded = Self.fold(bn)
                     j += 1
                 }
-                var relu = false
+                var fusedActivation = FusedActivation.none
                 var add: Value?
                 if j == items.count, let residual {
                     add = residual
-                    relu = residualReLU
+                    fusedActivation = residualReLU ? .relu : .none
                     residualUsed = true
-                } else if nextIsReLU(j) {
-                    relu = true
+                } else if activation(at: j) != .none {
+                    fusedActivation = activation(at: j)
                     j += 1
                 }
                 let fused = FusedConvolution(
                     inChannels: conv.inChannels, outChannels: conv.outChannels, kernelSize: conv.kernelSize,
                     stride: conv.stride, padding: conv.padding, weight: conv.weight.value.scalars,
                     bias: conv.bias?.value.scalars, scale: folded?.scale, shift: folded?.shift,
-                    relu: relu, algorithm: algorithm)
+                    activation: fusedActivation, algorithm: algorithm)
                 let (p, q) = fused.outputSize(current.shape[1], current.shape[2])
                 output = allocate([conv.outChannels, p, q])
                 steps.append(.convolution(fused, input: current.buffer, output: output.buffer, residual: add?.buffer,
                                           height: current.shape[1], width: current.shape[2]))
                 i = j
+            case let conv as DepthwiseConv2D:
+                var j = i + 1
+                var folded: (scale: [Float], shift: [Float])?
+                if j < items.count, let bn = items[j] as? BatchNorm2D {
+                    folded = Self.fold(bn)
+                    j += 1
+                }
+                let fusedActivation = activation(at: j)
+                if fusedActivation != .none { j += 1 }
+                let fused = FusedDepthwiseConvolution(
+                    channels: conv.channels, kernelSize: conv.kernelSize, stride: conv.stride, padding: conv.padding,
+                    weight: conv.weight.value.scalars, bias: conv.bias?.value.scalars, scale: folded?.scale,
+                    shift: folded?.shift, activation: fusedActivation)
+                let (p, q) = fused.outputSize(current.shape[1], current.shape[2])
+                output = allocate([conv.channels, p, q])
+                steps.append(.depthwise(fused, input: current.buffer, output: output.buffer,
+                                        height: current.shape[1], width: current.shape[2]))
+                i = j
             case let bn as BatchNorm2D:
                 let (scale, shift) = Self.fold(bn)
-                let relu = nextIsReLU(i + 1)
+                let fusedActivation = activation(at: i + 1)
                 output = allocate(current.shape)
                 steps.append(.affine(input: current.buffer, output: output.buffer, channels: current.shape[0],
-                                     plane: current.count / current.shape[0], scale: scale, shift: shift, relu: relu))
-                i += relu ? 2 : 1
-            case is ReLU:
+                                     plane: current.count / current.shape[0], scale: scale, shift: shift,
+                                     activation: fusedActivation))
+                i += fusedActivation == .none ? 1 : 2
+            case is ReLU, is ReLU6:
                 output = allocate(current.shape)
                 steps.append(.add(input: current.buffer, other: nil, output: output.buffer,
-                                  elementsPerImage: current.count, relu: true))
+                                  elementsPerImage: current.count, activation: activation(at: i)))
                 i += 1
             case let pool as MaxPool2D:
                 output = compilePool(current, kernel: pool.kernelSize, stride: pool.stride, padding: pool.padding, max: true)
@@ -132,7 +158,7 @@ struct InferenceCompiler {
                 i += 1   // identity here: already flat, or evaluation mode
                 continue
             case let dense as Dense where current.shape.count == 1:
-                let relu = nextIsReLU(i + 1)
+                let relu = activation(at: i + 1) == .relu
                 let out = dense.weight.value.shape[0]
                 let fused = FusedDense(weight: dense.weight.value.scalars, bias: dense.bias.value.scalars,
                                        inFeatures: current.count, outFeatures: out, relu: relu)
@@ -161,7 +187,7 @@ struct InferenceCompiler {
         if let residual, !residualUsed {
             let output = allocate(current.shape)
             steps.append(.add(input: current.buffer, other: residual.buffer, output: output.buffer,
-                              elementsPerImage: current.count, relu: residualReLU))
+                              elementsPerImage: current.count, activation: residualReLU ? .relu : .none))
             release(current, unless: pinned)
             current = output
         }

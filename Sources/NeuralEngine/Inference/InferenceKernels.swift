@@ -7,9 +7,21 @@ import CEngineKernels
 /// Vectors (after global pooling or flattening) are (N, F) row-major.
 enum InferenceKernels {
     /// Rows `rows` of a block with row stride `rowStride`, `count` wide:
-    /// x = relu?(x + bias[row] + residual), on the calling thread.
+    /// x = activation(x + bias[row] + residual), on the calling thread.
     static func biasActivationRows(_ x: UnsafeMutablePointer<Float>, rowStride: Int, rows: Range<Int>, count: Int,
-                                   bias: [Float], residual: UnsafePointer<Float>?, relu: Bool) {
+                                   bias: [Float], residual: UnsafePointer<Float>?, activation: FusedActivation) {
+        if activation == .relu6 {
+            let ceiling = activation.upperBound
+            bias.withUnsafeBufferPointer { bias in
+                for row in rows {
+                    let line = x + row * rowStride, add = residual.map { $0 + row * rowStride }
+                    let b = bias[row]
+                    for i in 0..<count { line[i] = min(max(line[i] + b + (add?[i] ?? 0), 0), ceiling) }
+                }
+            }
+            return
+        }
+        let relu = activation == .relu
         bias.withUnsafeBufferPointer { bias in
             for row in rows {
                 let line = x + row * rowStride
@@ -102,28 +114,30 @@ enum InferenceKernels {
         }
     }
 
-    /// Per-channel y = relu?(x·scale + shift) on (C, N·plane): a BatchNorm not preceded by a convolution.
+    /// Per-channel y = activation(x·scale + shift) on (C, N·plane): a BatchNorm not preceded by a convolution.
     static func affine(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, channels: Int,
-                       perChannel: Int, scale: [Float], shift: [Float], relu: Bool) {
+                       perChannel: Int, scale: [Float], shift: [Float], activation: FusedActivation) {
+        let (low, high) = (activation.lowerBound, activation.upperBound)
         parallelFor(channels, minimumChunk: max(1, 16_384 / max(1, perChannel))) { range in
             for c in range {
                 let a = scale[c], b = shift[c]
                 let source = input + c * perChannel, destination = output + c * perChannel
                 for i in 0..<perChannel {
                     let y = source[i] * a + b
-                    destination[i] = relu ? max(y, 0) : y
+                    destination[i] = min(max(y, low), high)
                 }
             }
         }
     }
 
-    /// y = relu?(a + b), element-wise over `count` scalars.
+    /// y = activation(a + b), element-wise over `count` scalars.
     static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>,
-                    count: Int, relu: Bool) {
+                    count: Int, activation: FusedActivation) {
+        let (low, high) = (activation.lowerBound, activation.upperBound)
         parallelFor(count, minimumChunk: 16_384) { range in
             for i in range {
                 let y = a[i] + (b?[i] ?? 0)
-                output[i] = relu ? max(y, 0) : y
+                output[i] = min(max(y, low), high)
             }
         }
     }

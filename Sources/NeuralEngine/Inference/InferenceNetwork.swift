@@ -137,6 +137,8 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
             conv.run(input: buffers[input], output: buffers[output], residual: residual.map { UnsafePointer(buffers[$0]) },
                      batch: n, height: height, width: width, workspace: workspace!, workspaceCount: workspaceCapacity,
                      tile: tile)
+        case .depthwise(let conv, let input, let output, let height, let width):
+            conv.run(input: buffers[input], output: buffers[output], batch: n, height: height, width: width)
         case .pool(let input, let output, let channels, let height, let width, let kernel, let stride, let padding, let max):
             InferenceKernels.pool(buffers[input], buffers[output], planes: channels * n, height: height, width: width,
                                   kernel: kernel, stride: stride, padding: padding, max: max)
@@ -146,12 +148,12 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
             InferenceKernels.swapOuter(buffers[input], buffers[output], outer: channels, middle: n, inner: plane)
         case .dense(let dense, let input, let output):
             dense.run(input: buffers[input], output: buffers[output], batch: n)
-        case .affine(let input, let output, let channels, let plane, let scale, let shift, let relu):
+        case .affine(let input, let output, let channels, let plane, let scale, let shift, let activation):
             InferenceKernels.affine(buffers[input], buffers[output], channels: channels, perChannel: n * plane,
-                                    scale: scale, shift: shift, relu: relu)
-        case .add(let input, let other, let output, let elements, let relu):
+                                    scale: scale, shift: shift, activation: activation)
+        case .add(let input, let other, let output, let elements, let activation):
             InferenceKernels.add(buffers[input], other.map { UnsafePointer(buffers[$0]) }, buffers[output],
-                                 count: n * elements, relu: relu)
+                                 count: n * elements, activation: activation)
         case .fallback(let layer, let input, let output, let inputShape, let outputShape):
             runFallback(layer, input: buffers[input], output: buffers[output], batch: n,
                         inputShape: inputShape, outputShape: outputShape)
@@ -212,7 +214,12 @@ extension InferenceNetwork {
                 : conv.isPointwise ? "1×1 gemm" : "im2col+gemm"
             return ("conv \(k)×\(k)/\(conv.stride) \(conv.inChannels)→\(conv.outChannels) \(height)×\(width)"
                     + (withPath ? " \(path)" : "")
-                    + (residual != nil ? " +add" : "") + (conv.relu ? " +relu" : ""), flops)
+                    + (residual != nil ? " +add" : "") + conv.activation.label, flops)
+        case .depthwise(let conv, _, _, let height, let width):
+            let (p, q) = conv.outputSize(height, width)
+            let k = conv.kernelSize
+            return ("dwconv \(k)×\(k)/\(conv.stride) \(conv.channels) \(height)×\(width)" + conv.activation.label,
+                    2 * conv.channels * k * k * p * q * n)
         case .pool(_, _, _, _, _, let kernel, let stride, _, let max):
             return ("\(max ? "maxpool" : "avgpool") \(kernel)×\(kernel)/\(stride)", 0)
         case .globalAveragePool: return ("global avg pool", 0)
@@ -220,7 +227,8 @@ extension InferenceNetwork {
         case .dense(let dense, _, _):
             return ("dense \(dense.inFeatures)→\(dense.outFeatures)", 2 * dense.inFeatures * dense.outFeatures * n)
         case .affine: return ("batchnorm (unfolded)", 0)
-        case .add(_, let other, _, _, _): return (other == nil ? "relu" : "add", 0)
+        case .add(_, let other, _, _, let activation):
+            return (other == nil ? String(activation.label.dropFirst(2)) : "add" + activation.label, 0)
         case .fallback(let layer, _, _, _, _): return ("fallback \(type(of: layer))", 0)
         }
     }

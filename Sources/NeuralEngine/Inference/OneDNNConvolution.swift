@@ -13,22 +13,31 @@ final class OneDNNConvolution: @unchecked Sendable {
     let outChannels: Int
     /// For the engine's pass after a run with a residual (oneDNN has its own copy).
     private let bias: [Float]
-    private let relu: Bool
+    private let activation: FusedActivation
 
-    /// nil when oneDNN is unusable in this process. `bias` and `relu` are those of every run.
+    /// nil when oneDNN is unusable in this process. `bias` and `activation` are those of every run.
     init?(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int, weight: [Float],
-          bias: [Float], relu: Bool) {
+          bias: [Float], activation: FusedActivation) {
         precondition(bias.count == outChannels, "OneDNNConvolution: one bias per output channel")
         guard let handle = weight.withUnsafeBufferPointer({ w in
             bias.withUnsafeBufferPointer { b in
                 engine_dnnl_convolution_create(inChannels, outChannels, kernelSize, stride, padding, w.baseAddress!,
-                                               b.baseAddress!, relu ? 1 : 0)
+                                               b.baseAddress!, Self.code(activation))
             }
         }) else { return nil }
         self.handle = handle
         self.outChannels = outChannels
         self.bias = bias
-        self.relu = relu
+        self.activation = activation
+    }
+
+    /// The C side's activation codes (COneDNN.h).
+    private static func code(_ activation: FusedActivation) -> Int32 {
+        switch activation {
+        case .none: 0
+        case .relu: 1
+        case .relu6: 2
+        }
     }
 
     deinit { engine_dnnl_convolution_destroy(handle) }
@@ -36,7 +45,7 @@ final class OneDNNConvolution: @unchecked Sendable {
     /// Whether oneDNN loads and runs here: a 1×1 convolution of one pixel, tried once.
     static let isAvailable: Bool = {
         guard let probe = OneDNNConvolution(inChannels: 1, outChannels: 1, kernelSize: 1, stride: 1, padding: 0,
-                                            weight: [2], bias: [1], relu: false) else { return false }
+                                            weight: [2], bias: [1], activation: .none) else { return false }
         var input: Float = 3, output: Float = 0
         return engine_dnnl_convolution_run(probe.handle, &input, &output, 1, 1, 1, 0, 1, 0, 1, 1) == 0 && output == 7
     }()
@@ -80,7 +89,7 @@ final class OneDNNConvolution: @unchecked Sendable {
                 let start = share.n0 * outputPlane
                 InferenceKernels.biasActivationRows(output + start, rowStride: batch * outputPlane, rows: share.channels,
                                                     count: share.n * outputPlane, bias: bias,
-                                                    residual: residual.map { $0 + start }, relu: relu)
+                                                    residual: residual.map { $0 + start }, activation: activation)
             }
         }
         return !failures.contains(true)

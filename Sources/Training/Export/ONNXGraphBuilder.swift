@@ -3,7 +3,8 @@ import ONNXFormat
 
 /// Turns a built `Network` into ONNX nodes and initializers by walking its layer tree
 /// (the tree `ArchitectureSpec+Plan` describes): Sequential and Residual containers,
-/// Conv2D, BatchNorm2D, ReLU, MaxPool2D, GlobalAveragePool, Flatten, Dense, Dropout.
+/// Conv2D, DepthwiseConv2D (a Conv with one group per channel), BatchNorm2D, ReLU,
+/// ReLU6 (Clip to [0, 6]), MaxPool2D, GlobalAveragePool, Flatten, Dense, Dropout.
 ///
 /// Initializers carry our dotted parameter names (`stage1.block0.conv1.weight`), so an
 /// exported graph reads like the model file it came from. BatchNorm stays a
@@ -14,6 +15,8 @@ struct ONNXGraphBuilder {
     private(set) var nodes: [Onnx_NodeProto] = []
     private(set) var initializers: [Onnx_TensorProto] = []
     private var counter = 0
+    /// The names of ReLU6's bounds, once added (every Clip node shares them).
+    private var clipBounds: (low: String, high: String)?
 
     /// Appends the network's nodes, reading `input`; returns the name of the logits value.
     mutating func add(_ network: Network, input: String) throws -> String {
@@ -44,6 +47,15 @@ struct ONNXGraphBuilder {
                 .ints("strides", [conv.stride, conv.stride]),
                 .ints("pads", Array(repeating: conv.padding, count: 4)),
             ])
+        case let conv as DepthwiseConv2D:
+            var inputs = [input, initializer(child("weight"), conv.weight.value)]
+            if let bias = conv.bias { inputs.append(initializer(child("bias"), bias.value)) }
+            return node("Conv", inputs, name: name, attributes: [
+                .ints("kernel_shape", [conv.kernelSize, conv.kernelSize]),
+                .ints("strides", [conv.stride, conv.stride]),
+                .ints("pads", Array(repeating: conv.padding, count: 4)),
+                .int("group", conv.channels),
+            ])
         case let norm as BatchNorm2D:
             let inputs = [input] + [("weight", norm.weight), ("bias", norm.bias),
                                     ("running_mean", norm.runningMean), ("running_var", norm.runningVariance)]
@@ -51,6 +63,12 @@ struct ONNXGraphBuilder {
             return node("BatchNormalization", inputs, name: name, attributes: [.float("epsilon", norm.epsilon)])
         case is ReLU:
             return node("Relu", [input], name: name)
+        case is ReLU6:
+            // Since opset 11 Clip takes its bounds as inputs, not attributes.
+            let bounds = clipBounds ?? (initializer("relu6.min", Tensor(shape: [], scalars: [0])),
+                                        initializer("relu6.max", Tensor(shape: [], scalars: [ReLU6.ceiling])))
+            clipBounds = bounds
+            return node("Clip", [input, bounds.low, bounds.high], name: name)
         case let pool as MaxPool2D:
             return node("MaxPool", [input], name: name, attributes: [
                 .ints("kernel_shape", [pool.kernelSize, pool.kernelSize]),

@@ -3,13 +3,16 @@ import NeuralEngine
 /// Recognises the network a PyTorch state dict holds from its keys and shapes alone,
 /// and says where each of our parameters is in it. Covers torchvision's and timm's
 /// names for ResNets (basic and bottleneck blocks, any depths) and VGGs (with or
-/// without BatchNorm); timm's ResNets use torchvision's names.
+/// without BatchNorm), and MobileNetV2 (StateDictArchitecture+MobileNet.swift); timm's
+/// ResNets use torchvision's names.
 struct StateDictArchitecture {
     /// The naming schemes recognised, in the words of the model's provenance.
     enum Naming: String {
         case torchvisionResNet = "torchvision/timm ResNet names"
         case torchvisionVGG = "torchvision VGG names"
         case timmVGG = "timm VGG names"
+        case torchvisionMobileNetV2 = "torchvision MobileNetV2 names"
+        case timmMobileNetV2 = "timm MobileNetV2 names"
     }
 
     var spec: ArchitectureSpec
@@ -24,15 +27,15 @@ struct StateDictArchitecture {
         if shapes["conv1.weight"] != nil || shapes["layer1.0.conv1.weight"] != nil {
             return try resnet(shapes, inputSize: inputSize)
         }
-        // torchvision's MobileNetV2 also keeps its layers under features. (as features.1.conv.…).
-        if shapes.keys.contains(where: { $0.hasPrefix("features.1.conv.") || $0.hasPrefix("blocks.") || $0.hasPrefix("conv_stem.") }) {
-            throw ImportFailure("this looks like a MobileNet or EfficientNet state dict, which ImageClassifier cannot build yet (ResNet and VGG can be imported)")
+        // Before VGG: torchvision's MobileNetV2 also keeps its layers under features.
+        if isMobileNetV2(shapes) || shapes["conv_stem.weight"] != nil {
+            return try mobilenetV2(shapes, inputSize: inputSize)
         }
         if shapes.keys.contains(where: { $0.hasPrefix("features.") }) {
             return try vgg(shapes, inputSize: inputSize)
         }
         let sample = shapes.keys.sorted().prefix(4).joined(separator: ", ")
-        throw ImportFailure("the keys (\(sample), …) are not torchvision's or timm's names for a ResNet or a VGG")
+        throw ImportFailure("the keys (\(sample), …) are not torchvision's or timm's names for a ResNet, a VGG or a MobileNetV2")
     }
 
     // MARK: ResNet
@@ -164,7 +167,7 @@ struct StateDictArchitecture {
     // MARK: Helpers
 
     /// The spec, named after the preset it equals (so `inspect` says "resnet50").
-    private static func build(_ family: ArchitectureSpec.Family, channels: Int, size: Int,
+    static func build(_ family: ArchitectureSpec.Family, channels: Int, size: Int,
                               classes: Int) throws(ImportFailure) -> ArchitectureSpec {
         var spec = ArchitectureSpec(family: family, inputChannels: channels, inputHeight: size,
                                     inputWidth: size, classCount: classes)
@@ -183,7 +186,7 @@ struct StateDictArchitecture {
         return spec
     }
 
-    private static func shape(_ shapes: [String: [Int]], _ key: String, rank: Int) throws(ImportFailure) -> [Int] {
+    static func shape(_ shapes: [String: [Int]], _ key: String, rank: Int) throws(ImportFailure) -> [Int] {
         guard let shape = shapes[key] else { throw ImportFailure("missing key \(key)") }
         guard shape.count == rank else {
             throw ImportFailure("\(key) has shape \(shape), expected \(rank) dimensions")

@@ -9,7 +9,8 @@ affine parameters (fresh ones are the identity, which would hide a mapping mista
 and writes in OUT_DIR:
   model.safetensors   the state dict, saved with safetensors.torch as users do
                       (--half: as float16; --timm-names: VGG keys renamed to timm's
-                      layout, pre_logits.fc1/fc2 as 7x7 and 1x1 convolutions, head.fc;
+                      layout, pre_logits.fc1/fc2 as 7x7 and 1x1 convolutions, head.fc,
+                      or mobilenet_v2's to timm's mobilenetv2_100 names;
                       --data-parallel: every key under "module.")
   model.onnx          torch.onnx.export of the same network (opset 17)
   input.f32           a (2, 3, SIZE, SIZE) input, little-endian float32
@@ -46,7 +47,31 @@ logits.numpy().astype("<f4").tofile(os.path.join(out, "logits.f32"))
 state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
 if "--half" in flags:
     state = {k: (v.half() if v.is_floating_point() else v) for k, v in state.items()}
-if "--timm-names" in flags:
+if "--timm-names" in flags and arch == "mobilenet_v2":
+    # timm's mobilenetv2_100: conv_stem/bn1, blocks.S.J (conv_pw, conv_dw, conv_pwl), conv_head/bn2.
+    stage_of = []
+    for stage, repeats in enumerate([1, 2, 3, 4, 3, 3, 1]):
+        stage_of += [(stage, j) for j in range(repeats)]
+    first = {"conv.0.0": "conv_dw", "conv.0.1": "bn1", "conv.1": "conv_pw", "conv.2": "bn2"}
+    other = {"conv.0.0": "conv_pw", "conv.0.1": "bn1", "conv.1.0": "conv_dw", "conv.1.1": "bn2",
+             "conv.2": "conv_pwl", "conv.3": "bn3"}
+    renamed = {}
+    for k, v in state.items():
+        layer, leaf = k.rsplit(".", 1)
+        parts = layer.split(".")
+        if layer == "features.0.0": layer = "conv_stem"
+        elif layer == "features.0.1": layer = "bn1"
+        elif layer == "features.18.0": layer = "conv_head"
+        elif layer == "features.18.1": layer = "bn2"
+        elif layer == "classifier.1": layer = "classifier"
+        else:
+            index = int(parts[1])
+            stage, j = stage_of[index - 1]
+            table = first if index == 1 else other
+            layer = f"blocks.{stage}.{j}." + table[".".join(parts[2:])]
+        renamed[layer + "." + leaf] = v
+    state = renamed
+elif "--timm-names" in flags:
     # timm's VGG: ConvMlp pre_logits (fc1 a 7x7 conv, fc2 a 1x1 conv) and head.fc.
     renamed = {}
     for k, v in state.items():
