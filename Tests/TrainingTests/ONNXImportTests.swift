@@ -27,6 +27,9 @@ import Testing
         TorchCase(model: "vgg11_bn", opset: 13, keepsBatchNorm: true, preset: "vgg11-bn"),
         TorchCase(model: "resnet34", opset: 17, keepsBatchNorm: false, preset: "resnet34", classes: 1000),
         TorchCase(model: "vgg16", opset: 17, keepsBatchNorm: false, preset: "vgg16", classes: 1000),
+        // Depthwise Convs (group = channels), Clip for ReLU6, residual Adds without a Relu.
+        TorchCase(model: "mobilenet_v2", opset: 17, keepsBatchNorm: false, preset: "mobilenet-v2", classes: 1000),
+        TorchCase(model: "mobilenet_v2", opset: 13, keepsBatchNorm: true, preset: "mobilenet-v2"),
     ]
 
     /// Builds the torchvision model with seed 0, random BatchNorm statistics, in eval mode;

@@ -104,9 +104,9 @@ struct ONNXGraphReader {
         }
     }
 
-    /// A residual block: two branches from `value` to one Add, then a ReLU (ours always
-    /// rectifies the sum, as torchvision's blocks do). The branch with more operations is
-    /// the body; the other is the identity (empty) or a projection.
+    /// A residual block: two branches from `value` to one Add, then a Relu (ResNet's blocks)
+    /// or not (MobileNetV2's linear bottlenecks). The branch with more operations is the
+    /// body; the other is the identity (empty) or a projection.
     private mutating func residual(forkingAt value: String, users: [Int]) throws -> (ONNXOperation, String) {
         guard users.count == 2 else {
             throw ONNXImportError("value '\(value)' feeds \(users.count) nodes; only a residual block's two branches can share a value")
@@ -121,11 +121,12 @@ struct ONNXGraphReader {
         let (body, shortcut) = first.operations.count >= second.operations.count
             ? (first.operations, second.operations) : (second.operations, first.operations)
         let sum = add.output[0]
+        let node = add.name.isEmpty ? sum : add.name
         guard let reluIndex = soleUser(of: sum), nodes[reluIndex].opType == "Relu" else {
-            throw ONNXImportError("\(Self.describe(add)) is a residual sum without a Relu after it; our residual blocks rectify the sum")
+            return (.residual(body: body, shortcut: shortcut.isEmpty ? nil : shortcut, activation: false, node: node), sum)
         }
         try visit(reluIndex)
-        return (.residual(body: body, shortcut: shortcut.isEmpty ? nil : shortcut, node: add.name.isEmpty ? sum : add.name),
+        return (.residual(body: body, shortcut: shortcut.isEmpty ? nil : shortcut, activation: true, node: node),
                 nodes[reluIndex].output[0])
     }
 
@@ -175,6 +176,16 @@ struct ONNXGraphReader {
             throw ONNXImportError("\(what) does not follow a Conv; only a Conv's BatchNormalization can be imported")
         case "Relu":
             return (.relu(node: name), output)
+        case "Clip":
+            // Since opset 11 the bounds are inputs 1 and 2; before, attributes min and max.
+            let low = node.input.count > 1 && !node.input[1].isEmpty
+                ? try constant(node, 1, what: what, rank: nil).scalars.first : attributes.optionalFloat("min")
+            let high = node.input.count > 2 && !node.input[2].isEmpty
+                ? try constant(node, 2, what: what, rank: nil).scalars.first : attributes.optionalFloat("max")
+            guard low == 0, high == ReLU6.ceiling else {
+                throw ONNXImportError("\(what) clips to [\(low.map { "\($0)" } ?? "−∞"), \(high.map { "\($0)" } ?? "∞")]; only ReLU6's [0, 6] can be imported")
+            }
+            return (.relu6(node: name), output)
         case "MaxPool":
             let window = try attributes.squareWindow()
             guard attributes.int("ceil_mode", default: 0) == 0 else {
@@ -229,15 +240,18 @@ struct ONNXGraphReader {
             dropoutRates.append(ratio)
             return (nil, output)
         default:
-            throw ONNXImportError("\(what): the operator \(node.opType) has no counterpart in our networks (Conv, BatchNormalization, Relu, MaxPool, GlobalAveragePool, Add, Flatten, Gemm, MatMul, Dropout, Identity can be imported)")
+            throw ONNXImportError("\(what): the operator \(node.opType) has no counterpart in our networks (Conv, BatchNormalization, Relu, Clip, MaxPool, GlobalAveragePool, Add, Flatten, Gemm, MatMul, Dropout, Identity can be imported)")
         }
     }
 
     private func convolution(_ node: Onnx_NodeProto, name: String, attributes: ONNXNodeAttributes) throws -> ONNXConvolution {
         let what = attributes.what
         let weight = try constant(node, 1, what: what, rank: 4)
-        guard attributes.int("group", default: 1) == 1 else {
-            throw ONNXImportError("\(what) is a grouped convolution (group \(attributes.int("group", default: 1))); only group 1 can be imported")
+        let groups = attributes.int("group", default: 1)
+        // One group per channel, one filter per group: a depthwise convolution.
+        let depthwise = groups > 1 && weight.shape[1] == 1 && weight.shape[0] == groups
+        guard groups == 1 || depthwise else {
+            throw ONNXImportError("\(what) is a grouped convolution (group \(groups), weight \(weight.shape)); only group 1 and depthwise convolutions (one group per channel) can be imported")
         }
         let window = try attributes.squareWindow(kernel: Array(weight.shape[2...]))
         guard weight.shape[2] == window.kernel, weight.shape[3] == window.kernel, weight.shape[0] >= 1, weight.shape[1] >= 1 else {
@@ -246,7 +260,7 @@ struct ONNXGraphReader {
         let bias = node.input.count > 2 && !node.input[2].isEmpty
             ? try vector(constant(node, 2, what: what, rank: nil), count: weight.shape[0], what: what) : nil
         return ONNXConvolution(node: name, weight: weight, bias: bias, kernelSize: window.kernel,
-                               stride: window.stride, padding: window.padding, batchNorm: nil)
+                               stride: window.stride, padding: window.padding, batchNorm: nil, depthwise: depthwise)
     }
 
     private func batchNorm(_ node: Onnx_NodeProto) throws -> ONNXBatchNorm {

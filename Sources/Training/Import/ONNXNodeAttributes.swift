@@ -24,6 +24,10 @@ struct ONNXNodeAttributes {
         byName[name]?.f ?? value
     }
 
+    func optionalFloat(_ name: String) -> Float? {
+        byName[name]?.f
+    }
+
     func ints(_ name: String) -> [Int]? {
         byName[name].map { $0.ints.map { Int(truncatingIfNeeded: $0) } }
     }

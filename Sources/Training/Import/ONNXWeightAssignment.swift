@@ -25,23 +25,28 @@ struct ONNXWeightAssignment {
     /// One of our layers as it meets an operation: a convolution with its BatchNorm.
     private indirect enum Unit {
         case conv(name: String, Conv2D, batchNorm: (name: String, layer: BatchNorm2D)?)
+        case depthwise(name: String, DepthwiseConv2D, batchNorm: (name: String, layer: BatchNorm2D)?)
         case relu(name: String)
+        case relu6(name: String)
         case maxPool(name: String, MaxPool2D)
         case globalAveragePool(name: String)
         case flatten(name: String)
         case dense(name: String, Dense)
-        case residual(name: String, body: [Unit], shortcut: [Unit]?)
+        case residual(name: String, body: [Unit], shortcut: [Unit]?, activation: Bool)
 
         var summary: String {
             switch self {
             case .conv(let name, let c, let bn):
                 return "\(name) (conv \(c.kernelSize)×\(c.kernelSize)/\(c.stride) pad \(c.padding), \(c.inChannels)→\(c.outChannels)\(bn == nil ? "" : ", BatchNorm"))"
+            case .depthwise(let name, let c, let bn):
+                return "\(name) (depthwise conv \(c.kernelSize)×\(c.kernelSize)/\(c.stride) pad \(c.padding), \(c.channels)\(bn == nil ? "" : ", BatchNorm"))"
             case .relu(let name): return "\(name) (relu)"
+            case .relu6(let name): return "\(name) (relu6)"
             case .maxPool(let name, let p): return "\(name) (maxpool \(p.kernelSize)×\(p.kernelSize)/\(p.stride) pad \(p.padding))"
             case .globalAveragePool(let name): return "\(name) (global average pool)"
             case .flatten(let name): return "\(name) (flatten)"
             case .dense(let name, let d): return "\(name) (dense \(d.inFeatures)→\(d.outFeatures))"
-            case .residual(let name, _, let shortcut): return "\(name) (residual block, \(shortcut == nil ? "identity" : "projection") shortcut)"
+            case .residual(let name, _, let shortcut, _): return "\(name) (residual block, \(shortcut == nil ? "identity" : "projection") shortcut)"
             }
         }
     }
@@ -49,6 +54,12 @@ struct ONNXWeightAssignment {
     private static func units(of members: [(name: String, layer: any Layer)], prefix: String) -> [Unit] {
         var result: [Unit] = []
         var index = 0
+        /// The BatchNorm at `index`, if there is one, taken with its name.
+        func batchNorm(after index: inout Int) -> (name: String, layer: BatchNorm2D)? {
+            guard index < members.count, let norm = members[index].layer as? BatchNorm2D else { return nil }
+            defer { index += 1 }
+            return (prefix.isEmpty ? members[index].name : "\(prefix).\(members[index].name)", norm)
+        }
         while index < members.count {
             let (local, layer) = members[index]
             let name = prefix.isEmpty ? local : "\(prefix).\(local)"
@@ -58,15 +69,14 @@ struct ONNXWeightAssignment {
                 result += units(of: sequence.members, prefix: name)
             case let residual as Residual:
                 result.append(.residual(name: name, body: units(of: residual.body, prefix: name),
-                                        shortcut: residual.shortcut.map { units(of: $0.members, prefix: "\(name).shortcut") }))
+                                        shortcut: residual.shortcut.map { units(of: $0.members, prefix: "\(name).shortcut") },
+                                        activation: residual.activation))
             case let conv as Conv2D:
-                var batchNorm: (name: String, layer: BatchNorm2D)?
-                if index < members.count, let norm = members[index].layer as? BatchNorm2D {
-                    batchNorm = (prefix.isEmpty ? members[index].name : "\(prefix).\(members[index].name)", norm)
-                    index += 1
-                }
-                result.append(.conv(name: name, conv, batchNorm: batchNorm))
+                result.append(.conv(name: name, conv, batchNorm: batchNorm(after: &index)))
+            case let conv as DepthwiseConv2D:
+                result.append(.depthwise(name: name, conv, batchNorm: batchNorm(after: &index)))
             case is ReLU: result.append(.relu(name: name))
+            case is ReLU6: result.append(.relu6(name: name))
             case let pool as MaxPool2D: result.append(.maxPool(name: name, pool))
             case is GlobalAveragePool: result.append(.globalAveragePool(name: name))
             case is Flatten: result.append(.flatten(name: name))
@@ -99,8 +109,13 @@ struct ONNXWeightAssignment {
             guard conv.kernelSize == layer.kernelSize, conv.stride == layer.stride, conv.padding == layer.padding,
                   conv.weight.shape == layer.weight.value.shape else { throw mismatch }
             tensors["\(name).weight"] = conv.weight
-            try assignBiasAndNorm(conv, name: name, layer: layer, norm: norm, mismatch: mismatch)
-        case (.relu, .relu), (.globalAveragePool, .globalAveragePool), (.flatten, .flatten):
+            try assignBiasAndNorm(conv, name: name, hasBias: layer.bias != nil, norm: norm, mismatch: mismatch)
+        case (.depthwise(let name, let layer, let norm), .conv(let conv)):
+            guard conv.depthwise, conv.kernelSize == layer.kernelSize, conv.stride == layer.stride,
+                  conv.padding == layer.padding, conv.weight.shape == layer.weight.value.shape else { throw mismatch }
+            tensors["\(name).weight"] = conv.weight
+            try assignBiasAndNorm(conv, name: name, hasBias: layer.bias != nil, norm: norm, mismatch: mismatch)
+        case (.relu, .relu), (.relu6, .relu6), (.globalAveragePool, .globalAveragePool), (.flatten, .flatten):
             break
         case (.maxPool(_, let layer), .maxPool(let k, let s, let p, _)):
             guard k == layer.kernelSize, s == layer.stride, p == layer.padding else { throw mismatch }
@@ -108,8 +123,8 @@ struct ONNXWeightAssignment {
             guard weight.shape == layer.weight.value.shape else { throw mismatch }
             tensors["\(name).weight"] = weight
             tensors["\(name).bias"] = bias
-        case (.residual(_, let body, let shortcut), .residual(let operations, let projection, let node)):
-            guard (shortcut == nil) == (projection == nil) else { throw mismatch }
+        case (.residual(_, let body, let shortcut, let activation), .residual(let operations, let projection, let graphActivation, let node)):
+            guard (shortcut == nil) == (projection == nil), activation == graphActivation else { throw mismatch }
             try match(body, operations, context: node)
             if let shortcut, let projection { try match(shortcut, projection, context: node) }
         default:
@@ -117,24 +132,25 @@ struct ONNXWeightAssignment {
         }
     }
 
-    private mutating func assignBiasAndNorm(_ conv: ONNXConvolution, name: String, layer: Conv2D,
+    /// `hasBias`: whether our convolution has a bias of its own.
+    private mutating func assignBiasAndNorm(_ conv: ONNXConvolution, name: String, hasBias: Bool,
                                             norm: (name: String, layer: BatchNorm2D)?,
                                             mismatch: ONNXImportError) throws {
         let channels = conv.outChannels
         let convBias = conv.bias ?? Tensor(zeros: [channels])
-        if layer.bias != nil {
+        if hasBias {
             tensors["\(name).bias"] = convBias
         }
         guard let norm else {
             // Ours has neither BatchNorm nor (then) anywhere to put one from the graph.
-            guard conv.batchNorm == nil, layer.bias != nil || conv.bias == nil else { throw mismatch }
+            guard conv.batchNorm == nil, hasBias || conv.bias == nil else { throw mismatch }
             return
         }
         let epsilon = Double(norm.layer.epsilon)
         let prefix = norm.name
         if let graphNorm = conv.batchNorm {
             // With our own conv bias kept, the graph's conv bias stays in the conv.
-            let shift = layer.bias == nil ? convBias.scalars : Array(repeating: 0, count: channels)
+            let shift = hasBias ? Array(repeating: 0, count: channels) : convBias.scalars
             tensors["\(prefix).weight"] = graphNorm.scale
             tensors["\(prefix).bias"] = graphNorm.bias
             tensors["\(prefix).running_mean"] = Tensor(shape: [channels], scalars: zip(graphNorm.mean.scalars, shift).map { $0 - $1 })
@@ -143,7 +159,7 @@ struct ONNXWeightAssignment {
             })
         } else {
             tensors["\(prefix).weight"] = Tensor(repeating: 1, shape: [channels])
-            tensors["\(prefix).bias"] = layer.bias == nil ? convBias : Tensor(zeros: [channels])
+            tensors["\(prefix).bias"] = hasBias ? Tensor(zeros: [channels]) : convBias
             tensors["\(prefix).running_mean"] = Tensor(zeros: [channels])
             tensors["\(prefix).running_var"] = Tensor(repeating: Float(1 - epsilon), shape: [channels])
         }
