@@ -4,13 +4,13 @@
 # do not change the speed) is converted to ONNX by `classifier-train export`.
 # Prints one Markdown table with medians and our ratios to each peer.
 #
-#   Benchmarks/Compare/run.sh                 # resnet18@224, vgg11-bn@224, resnet20@32
+#   Benchmarks/Compare/run.sh                 # resnet18@224, vgg11-bn@224, resnet20@32, mobilenet-v2@224
 #   MODELS="resnet18@224" THREADS=1,2 BATCHES=1,8 REPS=10 Benchmarks/Compare/run.sh
 #
 # Needs: pip install onnxruntime openvino onnx safetensors numpy
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-models=${MODELS:-"resnet18@224:1,8 vgg11-bn@224:1,8 resnet20@32:1,32"}
+models=${MODELS:-"resnet18@224:1,8 vgg11-bn@224:1,8 resnet20@32:1,32 mobilenet-v2@224:1,8"}
 threads=${THREADS:-1,2}
 reps=${REPS:-10}
 work=$(mktemp -d)

@@ -11,6 +11,7 @@
 // chosen at run time by the caller's `level`, as the other kernels are.
 #include "CEngineKernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -35,14 +36,43 @@
 
 static int usable(int level) { return level >= 0 && level <= engine_cpu_vector_level(); }
 
+/// Each thread's scratch for the padded forward pass, grown to the largest plane it has
+/// run and kept: a plane is one call on one thread, so nothing else uses it meanwhile.
+static __thread float *thread_scratch;
+static __thread long thread_scratch_count;
+
+static float *scratch_of(long count) {
+    if (count > thread_scratch_count) {
+        float *grown = realloc(thread_scratch, sizeof(float) * (size_t)count);
+        if (grown == NULL) return NULL;
+        thread_scratch = grown;
+        thread_scratch_count = count;
+    }
+    return thread_scratch;
+}
+
 int engine_depthwise_forward(int level, const float *input, long H, long W, const float *weight, long k, long stride,
                              long padding, float bias, float low, float high, float *output, long P, long Q) {
     if (!usable(level)) return -1;
+    // The padded form covers strides 1 and 2 with a filter at least as wide as the stride
+    // (then each padded row holds all Q outputs); the row form everything else, and the
+    // rare plane whose scratch cannot be had.
+    float *scratch = (stride == 1 || stride == 2) && k >= stride
+        ? scratch_of(dw_padded_scratch_portable(H, W, stride, padding, P)) : NULL;
 #if defined(__x86_64__) && defined(__clang__)
-    if (level == 2) { dw_forward_avx512(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q); return 0; }
-    if (level == 1) { dw_forward_avx2(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q); return 0; }
+    if (level == 2) {
+        if (scratch) dw_forward_padded_avx512(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q, scratch);
+        else dw_forward_avx512(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q);
+        return 0;
+    }
+    if (level == 1) {
+        if (scratch) dw_forward_padded_avx2(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q, scratch);
+        else dw_forward_avx2(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q);
+        return 0;
+    }
 #endif
-    dw_forward_portable(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q);
+    if (scratch) dw_forward_padded_portable(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q, scratch);
+    else dw_forward_portable(input, H, W, weight, k, stride, padding, bias, low, high, output, P, Q);
     return 0;
 }
 
