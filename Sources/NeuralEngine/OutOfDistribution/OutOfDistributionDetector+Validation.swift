@@ -16,8 +16,8 @@ extension OutOfDistributionDetector {
         if let index = validationPercentiles.firstIndex(where: { !$0.isFinite }) {
             return "validationPercentiles[\(index)] is not finite"
         }
-        if let index = zip(validationPercentiles, validationPercentiles.dropFirst()).firstIndex(where: { $0 > $1 }) {
-            return "validationPercentiles are not ascending at \(index + 1)"
+        if let index = validationPercentiles.indices.dropFirst().first(where: { validationPercentiles[$0 - 1] > validationPercentiles[$0] }) {
+            return "validationPercentiles are not ascending at \(index)"
         }
         switch method {
         case .energy, .maxSoftmax:

@@ -55,8 +55,7 @@ public enum OutOfDistributionComparison {
         let test = try served.inputs(try served.dataset(inDistribution, labelled: true), what: inDistribution)
         var sets: [(name: String, inputs: DetectorInputs)] = []
         for ood in outOfDistribution {
-            let name = URL(fileURLWithPath: ood).lastPathComponent
-            sets.append((name, try served.inputs(try served.dataset(ood, labelled: false), what: ood)))
+            sets.append((setName(ood), try served.inputs(try served.dataset(ood, labelled: false), what: ood)))
         }
         if sets.count > 1 {
             sets.append(("all of them", DetectorInputs(
@@ -88,6 +87,13 @@ public enum OutOfDistributionComparison {
         }
         return Result(model: path, fitImages: fit.count, inDistributionImages: test.count, rows: rows,
                       forwardSeconds: forwardSecondsPerImage(served), scoreSeconds: scoreSeconds)
+    }
+
+    /// A folder's name, with its parent's for a split folder ("hymenoptera/train").
+    static func setName(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path).standardized
+        let last = url.lastPathComponent
+        return ["train", "val", "test"].contains(last) ? url.deletingLastPathComponent().lastPathComponent + "/" + last : last
     }
 
     /// The median of 200 single-image forward passes (mirror included when served so).
