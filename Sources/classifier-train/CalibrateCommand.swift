@@ -19,7 +19,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Fraction of --data held out for the thresholds, stratified and seeded as training does it.") var valSplit = 0.1
     @Option(help: "Seed of the split.") var seed: UInt64 = 1
     @Option(help: "Class names for IDX data, one per line.") var labels: String?
-    @Option(help: "mahalanobis, energy or max-softmax.") var method = OutOfDistributionFitting.defaultMethod.rawValue
+    @Option(help: "knn, mahalanobis, energy or max-softmax.") var method = OutOfDistributionFitting.defaultMethod.rawValue
     @Option(help: "Share of in-distribution validation images to accept.") var acceptanceRate = OutOfDistributionFitting.defaultAcceptanceRate
     @Option(help: "Where to write the model (default: over the input, atomically).") var out: String?
     @Option(help: "Compute threads (default: all cores).") var threads: Int?

@@ -21,10 +21,13 @@ extension OutOfDistributionDetector {
         }
         switch method {
         case .energy, .maxSoftmax:
-            guard mahalanobis == nil else { return "\(method.rawValue) takes no mahalanobis parameters" }
+            guard mahalanobis == nil, nearestNeighbours == nil else { return "\(method.rawValue) takes no parameters" }
         case .mahalanobis:
-            guard let parameters = mahalanobis else { return "mahalanobis needs its parameters" }
+            guard let parameters = mahalanobis, nearestNeighbours == nil else { return "mahalanobis needs its parameters, and only those" }
             return parameters.problem(classCount: classCount, headInputs: headInputs)
+        case .nearestNeighbours:
+            guard let parameters = nearestNeighbours, mahalanobis == nil else { return "knn needs its parameters, and only those" }
+            return parameters.problem(headInputs: headInputs)
         }
         return nil
     }
@@ -45,6 +48,22 @@ extension OutOfDistributionDetector.MahalanobisParameters {
         if let index = whitenedClassMeans.firstIndex(where: { !$0.isFinite }) {
             return "whitenedClassMeans[\(index)] is not finite"
         }
+        return nil
+    }
+}
+
+extension OutOfDistributionDetector.NearestNeighbourParameters {
+    func problem(headInputs: Int?) -> String? {
+        let f = featureCount
+        guard f >= 1 else { return "featureCount \(f) must be at least 1" }
+        if let headInputs, headInputs != f {
+            return "featureCount \(f) but the head takes \(headInputs) features"
+        }
+        guard bank.values.count % f == 0, rows >= 1 else {
+            return "the bank has \(bank.values.count) values, not a whole number of rows of \(f)"
+        }
+        guard k >= 1, k <= rows else { return "k \(k) must be between 1 and the bank's \(rows) rows" }
+        if let index = bank.values.firstIndex(where: { !$0.isFinite }) { return "bank[\(index)] is not finite" }
         return nil
     }
 }

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 /// How far an input lies from the training data, and the line past which the model
@@ -17,6 +18,27 @@ public struct OutOfDistributionDetector: Codable, Sendable, Equatable {
         /// The squared Mahalanobis distance of the head's input features to the nearest class
         /// mean, with one covariance shared by the classes (Lee et al. 2018).
         case mahalanobis
+        /// 1 − the cosine similarity of the head's input features to the k-th nearest of a
+        /// sample of training images' (Sun et al. 2022, "Out-of-Distribution Detection with
+        /// Deep Nearest Neighbors"): the training default, the best of the four over both
+        /// committed models (BENCHMARKS.md, "Saying unknown").
+        case nearestNeighbours = "knn"
+    }
+
+    /// For `knn`: the sample, each row scaled to unit length, and which neighbour counts.
+    public struct NearestNeighbourParameters: Codable, Sendable, Equatable {
+        public var featureCount: Int
+        public var k: Int
+        /// (M, F) row-major, unit rows.
+        public var bank: PackedFloats
+
+        public init(featureCount: Int, k: Int, bank: [Float]) {
+            self.featureCount = featureCount
+            self.k = k
+            self.bank = PackedFloats(bank)
+        }
+
+        public var rows: Int { bank.values.count / max(featureCount, 1) }
     }
 
     /// For `mahalanobis`: with the shared covariance Σ = L Lᵀ (Cholesky), the distance
@@ -50,9 +72,12 @@ public struct OutOfDistributionDetector: Codable, Sendable, Equatable {
     /// How many validation images the threshold was set on.
     public var validationImages: Int
     public var mahalanobis: MahalanobisParameters?
+    public var nearestNeighbours: NearestNeighbourParameters?
 
     public init(method: Method, threshold: Double, acceptanceRate: Double, validationPercentiles: [Double],
-                validationImages: Int, mahalanobis: MahalanobisParameters? = nil) {
+                validationImages: Int, mahalanobis: MahalanobisParameters? = nil,
+                nearestNeighbours: NearestNeighbourParameters? = nil) {
+        self.nearestNeighbours = nearestNeighbours
         self.method = method
         self.threshold = threshold
         self.acceptanceRate = acceptanceRate
@@ -62,7 +87,7 @@ public struct OutOfDistributionDetector: Codable, Sendable, Equatable {
     }
 
     /// Whether the method reads the head's input features (the others read only logits).
-    public var needsFeatures: Bool { method == .mahalanobis }
+    public var needsFeatures: Bool { method == .mahalanobis || method == .nearestNeighbours }
 
     /// The threshold that accepts `rate` of the validation images, interpolated between
     /// the stored percentiles; the stored threshold itself at the stored rate.
@@ -88,7 +113,31 @@ public struct OutOfDistributionDetector: Codable, Sendable, Equatable {
         case .mahalanobis:
             guard let parameters = mahalanobis, let features else { return .infinity }
             return Self.nearestMahalanobis(features, parameters)
+        case .nearestNeighbours:
+            guard let parameters = nearestNeighbours, let features else { return .infinity }
+            return Self.kthNeighbourDistance(features, parameters)
         }
+    }
+
+    static func kthNeighbourDistance(_ features: ArraySlice<Float>, _ parameters: NearestNeighbourParameters) -> Double {
+        let f = parameters.featureCount, rows = parameters.rows, k = parameters.k
+        precondition(features.count == f, "knn: \(features.count) features for a detector of \(f)")
+        let norm = max(features.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+        let query = features.map { $0 / norm }
+        var similarities = [Float](repeating: 0, count: rows)
+        // One matrix-vector product against the whole bank (2000 × 128 is 0.5 MFLOP).
+        parameters.bank.values.withUnsafeBufferPointer { bank in
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(f), 1, bank.baseAddress, Int32(f),
+                        query, 1, 0, &similarities, 1)
+        }
+        // The k largest similarities, descending, by insertion: k is a handful.
+        var best = [Float](repeating: -.infinity, count: k)
+        for s in similarities where s > best[k - 1] {
+            var j = k - 1
+            while j > 0 && best[j - 1] < s { best[j] = best[j - 1]; j -= 1 }
+            best[j] = s
+        }
+        return 1 - Double(best[k - 1])
     }
 
     /// log Σ exp(zᵢ), shifted by the maximum so that exp never overflows.

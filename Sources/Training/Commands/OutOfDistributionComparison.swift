@@ -42,8 +42,6 @@ public enum OutOfDistributionComparison {
         }
     }
 
-    static let nearestNeighbour = "knn (k=10, 5000 training images)"
-
     public static func run(model path: String, data: String, valSplit: Double = 0.1, seed: UInt64 = 1,
                            inDistribution: String, outOfDistribution: [String], threads: Int? = nil) throws -> Result {
         EngineThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
@@ -66,10 +64,11 @@ public enum OutOfDistributionComparison {
         var scorers: [(String, (DetectorInputs) -> [Double])] = []
         for method in OutOfDistributionDetector.Method.allCases {
             guard let detector = OutOfDistributionFitting.fit(method, fit: fit, validation: validation) else { continue }
-            scorers.append((method.rawValue, { OutOfDistributionFitting.scores(detector, $0) }))
+            let name = method == .nearestNeighbours
+                ? "knn (k=\(OutOfDistributionFitting.neighbourK), \(OutOfDistributionFitting.neighbourBankSize) training images)"
+                : method.rawValue
+            scorers.append((name, { OutOfDistributionFitting.scores(detector, $0) }))
         }
-        let knn = NearestNeighbourScorer(fit: fit)
-        scorers.append((nearestNeighbour, { inputs in (0..<inputs.count).map { knn.score(inputs.features($0)) } }))
 
         var rows: [Row] = []
         var scoreSeconds: [String: Double] = [:]

@@ -5,10 +5,17 @@ import NeuralEngine
 /// validation images (images the statistics were not taken from, so the rate holds on new
 /// in-distribution images).
 public enum OutOfDistributionFitting {
-    /// The method training stores: the best of the candidates on the committed Fashion-MNIST
-    /// models (AUROC and FPR at 95 % TPR against photos and drawn shapes; BENCHMARKS.md,
-    /// "Saying unknown").
-    public static let defaultMethod = OutOfDistributionDetector.Method.mahalanobis
+    /// The method training stores: the best of the candidates over both committed
+    /// Fashion-MNIST models (AUROC and FPR at 95 % TPR against photos and drawn shapes;
+    /// BENCHMARKS.md, "Saying unknown"). Mahalanobis is better still on ResNet-20's pooled
+    /// features but no better than chance-and-a-bit on the small CNN's ReLU ones; kNN is
+    /// close to the best on both.
+    public static let defaultMethod = OutOfDistributionDetector.Method.nearestNeighbours
+    /// kNN: training images kept, and which neighbour counts. 2,000 rows and k = 5 measured as
+    /// well as 5,000 and k = 10 on the default model (AUROC 0.905 against 0.885), at 40 % of
+    /// the size; 1,000 rows lost a little (0.898).
+    public static let neighbourBankSize = 2000
+    public static let neighbourK = 5
     /// The share of in-distribution validation images accepted: 1 in 20 is answered "unknown".
     public static let defaultAcceptanceRate = 0.95
 
@@ -20,9 +27,15 @@ public enum OutOfDistributionFitting {
         var detector = OutOfDistributionDetector(
             method: method, threshold: 0, acceptanceRate: acceptanceRate,
             validationPercentiles: [], validationImages: validation.count)
-        if method == .mahalanobis {
+        switch method {
+        case .energy, .maxSoftmax:
+            break
+        case .mahalanobis:
             guard let parameters = mahalanobis(fit) else { return nil }
             detector.mahalanobis = parameters
+        case .nearestNeighbours:
+            guard let parameters = nearestNeighbours(fit) else { return nil }
+            detector.nearestNeighbours = parameters
         }
         let sorted = scores(detector, validation).sorted()
         guard sorted.allSatisfy(\.isFinite) else { return nil }
@@ -53,6 +66,22 @@ public enum OutOfDistributionFitting {
             let weight = position - Double(below)
             return sorted[below] * (1 - weight) + sorted[above] * weight
         }
+    }
+
+    /// A seeded sample of the training features, each row scaled to unit length.
+    static func nearestNeighbours(_ inputs: DetectorInputs, rows: Int = neighbourBankSize, k: Int = neighbourK,
+                                  seed: UInt64 = 1) -> OutOfDistributionDetector.NearestNeighbourParameters? {
+        guard inputs.width > 0, inputs.count > 0 else { return nil }
+        var generator = SeededGenerator(seed: seed)
+        let chosen = Array((0..<inputs.count).shuffled(using: &generator).prefix(rows))
+        var bank: [Float] = []
+        bank.reserveCapacity(chosen.count * inputs.width)
+        for row in chosen {
+            let x = inputs.features(row)
+            let norm = max(x.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+            bank += x.map { $0 / norm }
+        }
+        return .init(featureCount: inputs.width, k: min(k, chosen.count), bank: bank)
     }
 
     /// Class means and the shared (within-class) covariance of the features, as Lee et al.
