@@ -40,6 +40,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: help("decode_concurrency")) var decodeConcurrency: String?
     @Option(help: help("decode_time_limit_ms")) var decodeTimeLimitMs: String?
     @Option(help: help("decode_memory_mb")) var decodeMemoryMB: String?
+    @Option(help: help("unknown_verdict")) var unknownVerdict: String?
+    @Option(help: help("unknown_acceptance_rate")) var unknownAcceptanceRate: String?
     @Option(help: help("retry_after_seconds")) var retryAfterSeconds: String?
     @Option(help: help("watch_model")) var watchModel: String?
     @Option(help: help("reload_poll_seconds")) var reloadPollSeconds: String?
@@ -64,7 +66,8 @@ struct ServerCommand: AsyncParsableCommand {
             ("max_top_k", maxTopK), ("max_connections", maxConnections),
             ("max_connections_per_client", maxConnectionsPerClient), ("max_batch_size", maxBatchSize),
             ("max_batch_wait_ms", maxBatchWaitMs), ("queue_capacity", queueCapacity), ("inference_threads", inferenceThreads),
-            ("decode_concurrency", decodeConcurrency), ("decode_time_limit_ms", decodeTimeLimitMs), ("decode_memory_mb", decodeMemoryMB), ("retry_after_seconds", retryAfterSeconds), ("watch_model", watchModel),
+            ("decode_concurrency", decodeConcurrency), ("decode_time_limit_ms", decodeTimeLimitMs), ("decode_memory_mb", decodeMemoryMB), ("unknown_verdict", unknownVerdict),
+            ("unknown_acceptance_rate", unknownAcceptanceRate), ("retry_after_seconds", retryAfterSeconds), ("watch_model", watchModel),
             ("reload_poll_seconds", reloadPollSeconds), ("reload_debounce_ms", reloadDebounceMs),
             ("trusted_proxies", trustedProxies), ("cors_origins", corsOrigins), ("shutdown_grace_seconds", shutdownGraceSeconds),
             ("request_timeout_seconds", requestTimeoutSeconds), ("keep_alive_timeout_seconds", keepAliveTimeoutSeconds),

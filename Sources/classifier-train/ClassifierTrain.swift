@@ -8,5 +8,6 @@ struct ClassifierTrain: ParsableCommand {
             Data is a folder with one subfolder per class (ImageFolder), or an IDX images file \
             (Fashion-MNIST, MNIST; .gz or plain) with its labels file beside it.
             """,
-        subcommands: [TrainCommand.self, ImportCommand.self, EvaluateCommand.self, InspectCommand.self, ExportCommand.self])
+        subcommands: [TrainCommand.self, ImportCommand.self, EvaluateCommand.self, CalibrateCommand.self, CompareOODCommand.self,
+                      InspectCommand.self, ExportCommand.self])
 }

@@ -165,6 +165,13 @@ import Testing
             #expect(same, "\(name) changed")
         }
         #expect(model.tensors["head.weight"]?.shape == [3, 64])
+        // The "unknown" verdict, from the cached backbone features (and from a pass over the
+        // images for the base run, which trained the whole network).
+        let verdict = try #require(model.metadata.outOfDistribution)
+        #expect(verdict.method == OutOfDistributionFitting.defaultMethod)
+        #expect(verdict.validationImages > 0 && verdict.validationImages < 48, "the held-out fifth")
+        #expect(verdict.nearestNeighbours?.featureCount == 64)
+        #expect(baseModel.metadata.outOfDistribution != nil)
 
         // --unfreeze-after continues with the whole network.
         let unfrozen = TestSupport.temporaryDirectory().appendingPathComponent("unfrozen.safetensors")

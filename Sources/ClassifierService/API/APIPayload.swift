@@ -24,17 +24,37 @@ enum APIPayload {
         let message: String
     }
 
+    /// Whether an image is unlike what the model was trained on, and on what evidence.
+    /// Without a detector (or with the verdict turned off) `available` is false, `reason`
+    /// says why, and `unknown` beside it is false.
+    struct OutOfDistribution: Encodable {
+        let available: Bool
+        let method: String?
+        /// Higher: less like the training images; unknown when above `threshold`.
+        let score: Double?
+        let threshold: Double?
+        /// The share of in-distribution validation images the threshold accepts.
+        let acceptance_rate: Double?
+        let reason: String?
+    }
+
     /// `POST /classify` with one image.
     struct Classification: Encodable {
         let predictions: [Prediction]
+        /// The image is out of distribution: the predictions are the model's best guesses among
+        /// classes it does not belong to.
+        let unknown: Bool
+        let out_of_distribution: OutOfDistribution
         let model: ModelReference
         let timing_ms: Timing
     }
 
-    /// One entry of a batch: predictions or an error, never both.
+    /// One entry of a batch: predictions with their verdict, or an error, never both.
     struct BatchEntry: Encodable {
         let filename: String?
         let predictions: [Prediction]?
+        let unknown: Bool?
+        let out_of_distribution: OutOfDistribution?
         let error: ErrorDetail?
     }
 
@@ -82,6 +102,8 @@ enum APIPayload {
         let training: TrainingSummary?
         /// Temperature scaling applied to the scores; null for a model trained before it or without validation data.
         let calibration: CalibrationSummary?
+        /// The "unknown" verdict: null for a model file without a detector.
+        let out_of_distribution: OutOfDistributionSummary?
         let last_reload: ReloadAttempt?
         let reloads: Reloads
         let engine: EngineSummary
@@ -101,6 +123,18 @@ enum APIPayload {
         let expected_calibration_error_before: Double
         let expected_calibration_error_after: Double
         let validation_images: Int
+    }
+
+    struct OutOfDistributionSummary: Encodable {
+        let method: String
+        /// As stored in the model file.
+        let threshold: Double
+        let acceptance_rate: Double
+        let validation_images: Int
+        /// As this server applies it by default (`unknown_verdict`, `unknown_acceptance_rate`).
+        let verdict_enabled: Bool
+        let served_threshold: Double
+        let served_acceptance_rate: Double
     }
 
     struct ArchitectureSummary: Encodable {

@@ -23,7 +23,10 @@ extension ClassificationService {
             batch.reserveCapacity(indices.count * model.inputCount)
             for index in indices { batch += jobs[index].input }
             let started = DispatchTime.now().uptimeNanoseconds
-            let logits = model.logits(batch, count: indices.count)
+            let scored = model.scoredLogits(batch, count: indices.count)
+            let logits = scored.logits
+            // A model that scores some images and not others gives no verdict rather than a wrong one.
+            let scores = scored.outOfDistributionScores.flatMap { $0.count == indices.count ? $0 : nil }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             guard logits.count == indices.count * classes else {
                 let error = ServiceError.internalError("the model returned \(logits.count) scores for \(indices.count) images of \(classes) classes")
@@ -33,8 +36,9 @@ extension ClassificationService {
             for (row, index) in indices.enumerated() {
                 let probabilities = softmax(logits[row * classes ..< (row + 1) * classes])
                 if probabilities.allSatisfy({ $0.isFinite }) {
-                    results[index] = .success(InferenceResult(probabilities: probabilities, forwardSeconds: seconds,
-                                                              batchSize: indices.count))
+                    results[index] = .success(InferenceResult(
+                        probabilities: probabilities, outOfDistributionScore: scores?[row],
+                        forwardSeconds: seconds, batchSize: indices.count))
                 } else {
                     results[index] = .failure(ServiceError.internalError("the model produced non-finite scores"))
                 }

@@ -65,6 +65,14 @@ extension ClassificationService {
                       expected_calibration_error_before: $0.expectedCalibrationErrorBefore,
                       expected_calibration_error_after: $0.expectedCalibrationErrorAfter, validation_images: $0.images)
             },
+            out_of_distribution: metadata?.outOfDistribution.map { detector in
+                let served = servedRule(detector)
+                var threshold = detector.threshold, rate = detector.acceptanceRate
+                if case .threshold(let t, let r, _) = served { (threshold, rate) = (t, r) }
+                return .init(method: detector.method.rawValue, threshold: detector.threshold,
+                             acceptance_rate: detector.acceptanceRate, validation_images: detector.validationImages,
+                             verdict_enabled: settings.unknownVerdict, served_threshold: threshold, served_acceptance_rate: rate)
+            },
             last_reload: attempt,
             reloads: reloads,
             engine: .init(kernels: EngineKernels.instructionSet, threads: EngineThreads.count,

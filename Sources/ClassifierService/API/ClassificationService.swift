@@ -89,7 +89,9 @@ public final class ClassificationService: Sendable {
     ///   - images: the uploaded files, in order.
     ///   - topK: the `top_k` query value as sent, if any.
     ///   - batch: answer in the batch shape (`results`), as for several file parts.
-    public func classify(_ images: [UploadedImage], topK: String?, batch: Bool) async -> ServiceResponse {
+    ///   - verdict: the request's say on the "unknown" verdict (`unknown_verdict`, `acceptance_rate`).
+    public func classify(_ images: [UploadedImage], topK: String?, batch: Bool,
+                         verdict: VerdictRequest = VerdictRequest()) async -> ServiceResponse {
         let started = DispatchTime.now().uptimeNanoseconds
         guard let snapshot = store.snapshot else {
             return .error(.notReady(retryAfter: settings.retryAfterSeconds))
@@ -98,6 +100,11 @@ public final class ClassificationService: Sendable {
         let k: Int
         switch parseTopK(topK, classes: model.labels.count) {
         case .success(let value): k = value
+        case .failure(let error): return .error(error)
+        }
+        let rule: VerdictRule
+        switch verdictRule(verdict, detector: model.metadata?.outOfDistribution) {
+        case .success(let value): rule = value
         case .failure(let error): return .error(error)
         }
         guard !images.isEmpty else {
@@ -153,7 +160,7 @@ public final class ClassificationService: Sendable {
         } else {
             await inferQueued(decoded, model: model, version: snapshot.version, into: &inferred)
         }
-        return respond(images, decoded: decoded, inferred: inferred, k: k, batch: batch, snapshotPath: snapshot.path,
+        return respond(images, decoded: decoded, inferred: inferred, k: k, rule: rule, batch: batch, snapshotPath: snapshot.path,
                        version: snapshot.version, labels: model.labels, started: started, decodeMs: decodeMs)
     }
 
@@ -219,7 +226,7 @@ public final class ClassificationService: Sendable {
 
     /// The JSON answer: one prediction list, or the batch shape, or the error.
     private func respond(_ images: [UploadedImage], decoded: [Result<[Float], ServiceError>?],
-                         inferred: [Result<InferenceResult, ServiceError>?], k: Int, batch: Bool,
+                         inferred: [Result<InferenceResult, ServiceError>?], k: Int, rule: VerdictRule, batch: Bool,
                          snapshotPath: String, version: String, labels: [String], started: UInt64,
                          decodeMs: Double) -> ServiceResponse {
         var entries: [(filename: String?, outcome: Result<InferenceResult, ServiceError>)] = []
@@ -241,7 +248,9 @@ public final class ClassificationService: Sendable {
         if !batch, let only = entries.first, entries.count == 1 {
             switch only.outcome {
             case .success(let result):
+                let judged = verdict(result.outOfDistributionScore, rule: rule)
                 return .json(APIPayload.Classification(predictions: topPredictions(result.probabilities, labels: labels, k: k),
+                                                       unknown: judged.unknown, out_of_distribution: judged.detail,
                                                        model: reference, timing_ms: timing))
             case .failure(let error):
                 return .error(error)
@@ -254,10 +263,12 @@ public final class ClassificationService: Sendable {
         let results = entries.map { entry -> APIPayload.BatchEntry in
             switch entry.outcome {
             case .success(let result):
+                let judged = verdict(result.outOfDistributionScore, rule: rule)
                 return .init(filename: entry.filename,
-                             predictions: topPredictions(result.probabilities, labels: labels, k: k), error: nil)
+                             predictions: topPredictions(result.probabilities, labels: labels, k: k),
+                             unknown: judged.unknown, out_of_distribution: judged.detail, error: nil)
             case .failure(let error):
-                return .init(filename: entry.filename, predictions: nil,
+                return .init(filename: entry.filename, predictions: nil, unknown: nil, out_of_distribution: nil,
                              error: .init(code: error.code, message: error.message))
             }
         }

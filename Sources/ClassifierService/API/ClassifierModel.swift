@@ -28,13 +28,34 @@ public protocol ClassifierModel: AnyObject, Sendable {
     /// scalars each, back to back; the result is `count × labels.count`.
     func logits(_ batch: [Float], count: Int) -> [Float]
 
+    /// `logits`, with each image's out-of-distribution score when the model file has a
+    /// detector (`ModelMetadata.outOfDistribution`), from the same forward pass.
+    func scoredLogits(_ batch: [Float], count: Int) -> ScoredLogits
+
     /// How the engine runs each convolution, as measured when the model loaded (empty
     /// for models that do not run on the engine).
     var convolutionPlan: [ConvolutionChoice] { get }
 }
 
+/// A batch's logits (`count × classes`) and, for a model with a detector, one
+/// out-of-distribution score per image (higher: less like the training data).
+public struct ScoredLogits: Sendable {
+    public var logits: [Float]
+    public var outOfDistributionScores: [Double]?
+
+    public init(logits: [Float], outOfDistributionScores: [Double]? = nil) {
+        self.logits = logits
+        self.outOfDistributionScores = outOfDistributionScores
+    }
+}
+
 extension ClassifierModel {
     public var convolutionPlan: [ConvolutionChoice] { [] }
+
+    /// Models without a detector score nothing.
+    public func scoredLogits(_ batch: [Float], count: Int) -> ScoredLogits {
+        ScoredLogits(logits: logits(batch, count: count))
+    }
 
     /// Models that do not decode images take about the upload's size.
     public func estimatedDecodeBytes(_ bytes: [UInt8], limits: ImageLimits) -> Int { bytes.count }

@@ -10,6 +10,8 @@ struct InferenceJob: Sendable {
 /// Class probabilities for one image, and the forward pass it shared.
 struct InferenceResult: Sendable {
     let probabilities: [Double]
+    /// The model's out-of-distribution score for the image; nil for a model without a detector.
+    var outOfDistributionScore: Double? = nil
     /// Seconds of the forward pass this image ran in.
     let forwardSeconds: Double
     let batchSize: Int

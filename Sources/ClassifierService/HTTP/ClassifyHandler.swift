@@ -12,7 +12,8 @@ struct ClassifyHandler: HTTPHandler {
         } catch {
             return ServiceResponse.error(error).httpResponse
         }
-        return await service.classify(extracted.images, topK: extracted.topK, batch: extracted.batch).httpResponse
+        return await service.classify(extracted.images, topK: extracted.topK, batch: extracted.batch,
+                                     verdict: extracted.verdict).httpResponse
     }
 
     /// Before a client that sent `Expect: 100-continue` uploads its body: refuse

@@ -14,9 +14,18 @@ struct ClassifyRequestReader {
         var batch: Bool
         /// `top_k` from the query, else from a multipart form field.
         var topK: String?
+        /// The query's `unknown_verdict` and `acceptance_rate`.
+        var verdict = VerdictRequest()
     }
 
     func read(_ request: HTTPRequest) throws(ServiceError) -> Extracted {
+        var extracted = try images(request)
+        extracted.verdict = VerdictRequest(verdict: request.query("unknown_verdict"),
+                                           acceptanceRate: request.query("acceptance_rate"))
+        return extracted
+    }
+
+    private func images(_ request: HTTPRequest) throws(ServiceError) -> Extracted {
         let topK = request.query("top_k")
         let mediaType = request.mediaType
         switch mediaType {

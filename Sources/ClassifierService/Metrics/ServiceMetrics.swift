@@ -26,6 +26,7 @@ public final class ServiceMetrics: @unchecked Sendable {
     private let queueDepth: CoreMetrics.Gauge
     private let inFlight: CoreMetrics.Meter
     private let residentMemory: CoreMetrics.Gauge
+    private let unknownAnswers: CoreMetrics.Counter
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -40,6 +41,7 @@ public final class ServiceMetrics: @unchecked Sendable {
         queueDepth = CoreMetrics.Gauge(label: "classifier_queue_depth", factory: factory)
         inFlight = CoreMetrics.Meter(label: "http_requests_in_flight", factory: factory)
         residentMemory = CoreMetrics.Gauge(label: "process_resident_memory_bytes", factory: factory)
+        unknownAnswers = CoreMetrics.Counter(label: "classifier_unknown_total", factory: factory)
     }
 
     // MARK: HTTP
@@ -85,6 +87,9 @@ public final class ServiceMetrics: @unchecked Sendable {
     public func recordImage(outcome: String) {
         counter(in: &imageCounters, label: "classifier_images_total", dimension: "outcome", value: outcome).increment()
     }
+
+    /// `classifier_unknown_total`: images answered `"unknown": true` (out of distribution).
+    public func recordUnknown() { unknownAnswers.increment() }
 
     // MARK: Model
 

@@ -14,6 +14,8 @@ public final class EngineClassifierModel: ClassifierModel {
     private let averagesFlips: Bool
     /// Logits are divided by this before the softmax (temperature scaling; 1 without calibration).
     private let temperature: Float
+    /// The file's out-of-distribution detector, if it has one.
+    private let detector: OutOfDistributionDetector?
 
     init(metadata: ModelMetadata, network: InferenceNetwork, preprocessor: ImagePreprocessor) {
         self.labels = metadata.labels
@@ -22,6 +24,7 @@ public final class EngineClassifierModel: ClassifierModel {
         self.preprocessor = preprocessor
         averagesFlips = metadata.preprocessing.averagesFlips
         temperature = metadata.calibration?.temperature ?? 1
+        detector = metadata.outOfDistribution
         inputCount = network.imageShape.reduce(1, *)
     }
 
@@ -108,12 +111,38 @@ public final class EngineClassifierModel: ClassifierModel {
     /// The logits the scores come from: the network's, averaged with the mirror image's
     /// when the file asks, and divided by the calibrated temperature.
     public func logits(_ batch: [Float], count: Int) -> [Float] {
-        var shape = network.imageShape
-        shape.insert(count, at: 0)
-        let images = Tensor(shape: shape, scalars: batch)
-        let logits = averagesFlips ? FlipAveraging.averagedLogits(images) { network.logits($0) }.scalars
-            : network.logits(images).scalars
-        return temperature == 1 ? logits : logits.map { $0 / temperature }
+        let logits = averagesFlips ? FlipAveraging.averagedLogits(images(batch, count)) { network.logits($0) }.scalars
+            : network.logits(images(batch, count)).scalars
+        return scaled(logits)
+    }
+
+    /// The detector scores the raw logits (it was fitted on them) and, for a feature-based
+    /// method, the head's input from the same pass; the scores are then calibrated as in `logits`.
+    public func scoredLogits(_ batch: [Float], count: Int) -> ScoredLogits {
+        guard let detector else { return ScoredLogits(logits: logits(batch, count: count)) }
+        let raw: [Float], features: Tensor?
+        if detector.needsFeatures {
+            let output = network.logitsAndFeatures(images(batch, count), averagingFlips: averagesFlips)
+            (raw, features) = (output.logits.scalars, output.features)
+        } else {
+            raw = averagesFlips ? FlipAveraging.averagedLogits(images(batch, count)) { network.logits($0) }.scalars
+                : network.logits(images(batch, count)).scalars
+            features = nil
+        }
+        let classes = labels.count, width = features?.shape[1] ?? 0
+        let scores = (0..<count).map { row in
+            detector.score(logits: raw[row * classes..<(row + 1) * classes],
+                           features: features.map { $0.scalars[row * width..<(row + 1) * width] })
+        }
+        return ScoredLogits(logits: scaled(raw), outOfDistributionScores: scores)
+    }
+
+    private func images(_ batch: [Float], _ count: Int) -> Tensor {
+        Tensor(shape: [count] + network.imageShape, scalars: batch)
+    }
+
+    private func scaled(_ logits: [Float]) -> [Float] {
+        temperature == 1 ? logits : logits.map { $0 / temperature }
     }
 
     /// The one mapping from image errors to HTTP statuses.

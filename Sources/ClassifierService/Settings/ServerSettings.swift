@@ -55,6 +55,10 @@ public struct ServerSettings: Sendable, Equatable, Codable {
     public var decodeTimeLimitMs = 2_000
     /// Estimated peak memory of all decodes running at once, in MiB; a decode waits for room.
     public var decodeMemoryMB = 512
+    /// Answer `"unknown": true` for images the model's out-of-distribution detector rejects.
+    public var unknownVerdict = true
+    /// The share of in-distribution images the verdict accepts; 0 keeps the model file's (0.95 as trained).
+    public var unknownAcceptanceRate = 0.0
     /// Seconds a client is told to wait in `Retry-After` when overloaded or not ready.
     public var retryAfterSeconds = 1
 

@@ -6,7 +6,8 @@
 ///
 /// Stable hooks for tests and scripts: `#file` (input), `#drop` (drop zone),
 /// `#preview` (img), `#predictions` with one `li.prediction[data-label][data-score]`
-/// per class, `#error` (a readable message), `#status`.
+/// per class, `#unknown` (shown, with the class `shown`, when the answer is
+/// `"unknown": true`), `#error` (a readable message), `#status`.
 public enum WebPage {
     public static let contentType = "text/html; charset=utf-8"
 
@@ -40,6 +41,11 @@ public enum WebPage {
       .bar span { display: block; height: 100%; background: var(--accent); border-radius: 5px; }
       .prediction:first-child .bar span { background: #16a34a; }
       #error { color: var(--bad); background: #fef2f2; border: 1px solid #fecaca; border-radius: 8px; padding: 10px 12px; display: none; }
+      #unknown { display: none; border: 2px solid #d97706; background: #fffbeb; color: #92400e; border-radius: 8px;
+                 padding: 10px 12px; margin: 0 0 12px; }
+      #unknown.shown { display: block; }
+      #unknown strong { font-size: 1.2rem; }
+      #predictions.doubtful .bar span { background: #cbd5e1 !important; }
       #status { color: var(--muted); font-size: .9rem; min-height: 1.4em; }
       label.k { font-size: .9rem; color: var(--muted); }
       input[type=number] { width: 4.5em; }
@@ -60,6 +66,8 @@ public enum WebPage {
         <div id="results">
           <div id="status" role="status" aria-live="polite"></div>
           <div id="error" role="alert"></div>
+          <div id="unknown" role="alert"><strong>Unknown</strong>: this image is unlike anything the model was
+            trained on, so its labels below are guesses among classes it does not belong to.</div>
           <ol id="predictions"></ol>
         </div>
       </div>
@@ -121,9 +129,15 @@ public enum WebPage {
       }
     }
 
+    function showUnknown(unknown) {
+      $("unknown").classList.toggle("shown", unknown);
+      $("predictions").classList.toggle("doubtful", unknown);
+    }
+
     async function classify(file) {
       showError("");
       $("predictions").replaceChildren();
+      showUnknown(false);
       if (!file) return;
       if (previewURL) URL.revokeObjectURL(previewURL);
       previewURL = URL.createObjectURL(file);
@@ -142,6 +156,7 @@ public enum WebPage {
           return;
         }
         render(body.predictions);
+        showUnknown(body.unknown === true);
         const t = body.timing_ms || {};
         $("status").textContent = file.name + " · " + (t.total !== undefined ? t.total.toFixed(1) + " ms" : "") +
           (body.model ? " · model " + body.model.version : "");

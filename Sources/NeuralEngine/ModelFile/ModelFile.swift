@@ -48,11 +48,20 @@ public enum ModelFile {
         do throws(ModelFileError.Reason) {
             let metadata = try ModelMetadata(safetensorsMetadata: file.metadata)
             try checkFinite(file.tensors)
+            try checkHeadWidth(metadata, file.tensors)
             let digest = SHA256.hexDigest(bytes)
             return LoadedModel(path: path, metadata: metadata, tensors: file.tensors,
                                sha256: digest, byteCount: bytes.count)
         } catch {
             throw ModelFileError(path: path, reason: error)
+        }
+    }
+
+    /// A feature-based detector must read as many features as the head takes (`head.weight` is (classes, features)).
+    private static func checkHeadWidth(_ metadata: ModelMetadata, _ tensors: [String: Tensor]) throws(ModelFileError.Reason) {
+        guard let detector = metadata.outOfDistribution, let head = tensors["head.weight"], head.rank == 2 else { return }
+        if let problem = detector.problem(classCount: metadata.architecture.classCount, headInputs: head.shape[1]) {
+            throw .invalidMetadata(key: ModelMetadata.Key.outOfDistribution, detail: problem)
         }
     }
 

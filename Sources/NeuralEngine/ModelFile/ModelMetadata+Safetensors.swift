@@ -11,6 +11,7 @@ import Foundation
 ///     provenance      JSON of Provenance (absent when unknown)
 ///     calibration     JSON of ScoreCalibration (absent in files written before it, and
 ///                     for models trained without validation data)
+///     out_of_distribution  JSON of OutOfDistributionDetector (absent likewise)
 extension ModelMetadata {
     public enum Key {
         public static let format = "format"
@@ -20,6 +21,7 @@ extension ModelMetadata {
         public static let preprocessing = "preprocessing"
         public static let provenance = "provenance"
         public static let calibration = "calibration"
+        public static let outOfDistribution = "out_of_distribution"
     }
 
     /// The metadata strings (sorted-key JSON, so equal metadata gives equal files).
@@ -36,6 +38,9 @@ extension ModelMetadata {
         }
         if let calibration {
             strings[Key.calibration] = try Self.json(calibration, key: Key.calibration)
+        }
+        if let outOfDistribution {
+            strings[Key.outOfDistribution] = try Self.json(outOfDistribution, key: Key.outOfDistribution)
         }
         return strings
     }
@@ -73,8 +78,14 @@ extension ModelMetadata {
                 throw .invalidMetadata(key: Key.calibration, detail: "temperature \(calibration.temperature) must be finite and positive")
             }
         }
+        let outOfDistribution = strings[Key.outOfDistribution] == nil
+            ? nil : try Self.decode(OutOfDistributionDetector.self, strings, key: Key.outOfDistribution)
+        // The head's width is checked against the tensors in `ModelFile.load`.
+        if let problem = outOfDistribution?.problem(classCount: architecture.classCount, headInputs: nil) {
+            throw .invalidMetadata(key: Key.outOfDistribution, detail: problem)
+        }
         self.init(architecture: architecture, labels: labels, preprocessing: preprocessing, provenance: provenance,
-                  calibration: calibration)
+                  calibration: calibration, outOfDistribution: outOfDistribution)
     }
 
     private static func json(_ value: some Encodable, key: String) throws(ModelFileError.Reason) -> String {

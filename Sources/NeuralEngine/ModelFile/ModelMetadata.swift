@@ -13,15 +13,19 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var provenance: Provenance?
     /// How the logits become honest scores; nil serves plain softmax.
     public var calibration: ScoreCalibration?
+    /// When to answer "unknown"; nil (files written before it, models without validation
+    /// data) serves no verdict.
+    public var outOfDistribution: OutOfDistributionDetector?
 
     public init(architecture: ArchitectureSpec, labels: [String],
                 preprocessing: Preprocessing, provenance: Provenance? = nil,
-                calibration: ScoreCalibration? = nil) {
+                calibration: ScoreCalibration? = nil, outOfDistribution: OutOfDistributionDetector? = nil) {
         self.architecture = architecture
         self.labels = labels
         self.preprocessing = preprocessing
         self.provenance = provenance
         self.calibration = calibration
+        self.outOfDistribution = outOfDistribution
     }
 }
 

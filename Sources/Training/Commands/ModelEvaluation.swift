@@ -18,6 +18,11 @@ public enum ModelEvaluation {
         /// Expected calibration error (15 bins) of the scores as served, and with plain softmax.
         public var expectedCalibrationError = 0.0
         public var expectedCalibrationErrorUncalibrated = 0.0
+        /// The model file's out-of-distribution method, and the share of these images it
+        /// answers "unknown" for at its stored threshold (nil without a detector).
+        public var outOfDistributionMethod: String?
+        public var acceptanceRate: Double?
+        public var rejectedFraction: Double?
 
         /// For `--json`: accuracy, top-5, per-class rows, the confusion matrix.
         public func json() -> String {
@@ -39,6 +44,9 @@ public enum ModelEvaluation {
                 var temperature: Float?
                 var expectedCalibrationError: Double
                 var expectedCalibrationErrorUncalibrated: Double
+                var outOfDistributionMethod: String?
+                var acceptanceRate: Double?
+                var rejectedFraction: Double?
             }
             let n = report.confusion.classCount
             let output = Output(
@@ -48,7 +56,9 @@ public enum ModelEvaluation {
                 confusionMatrix: (0..<n).map { a in (0..<n).map { report.confusion[a, $0] } },
                 unreadableImages: failures, seconds: seconds, flipTTA: flipAveraged, temperature: temperature,
                 expectedCalibrationError: expectedCalibrationError,
-                expectedCalibrationErrorUncalibrated: expectedCalibrationErrorUncalibrated)
+                expectedCalibrationErrorUncalibrated: expectedCalibrationErrorUncalibrated,
+                outOfDistributionMethod: outOfDistributionMethod, acceptanceRate: acceptanceRate,
+                rejectedFraction: rejectedFraction)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             return (try? encoder.encode(output)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -66,6 +76,12 @@ public enum ModelEvaluation {
                               temperature, expectedCalibrationError, expectedCalibrationErrorUncalibrated)
             } else {
                 out += String(format: "calibration: none in the model file; expected calibration error %.4f\n\n", expectedCalibrationError)
+            }
+            if let method = outOfDistributionMethod, let rate = acceptanceRate, let rejected = rejectedFraction {
+                out += String(format: "unknown: %.2f%% of these images are out of distribution by %@ (threshold set to accept %.0f%% of validation images)\n\n",
+                              rejected * 100, method, rate * 100)
+            } else {
+                out += "unknown: no out-of-distribution data in the model file (classifier-train calibrate adds it)\n\n"
             }
             out += report.formatted() + "\nconfusion matrix (rows: true class, columns: predicted)\n"
             out += report.formattedConfusion()
@@ -109,10 +125,24 @@ public enum ModelEvaluation {
         var accumulator = EvaluationAccumulator(classCount: metadata.labels.count)
         let crossEntropy = SoftmaxCrossEntropy()
         let temperature = metadata.calibration?.temperature ?? 1
+        let detector = metadata.outOfDistribution
+        var rejected = 0
         for batch in batches.epoch(shuffleSeed: nil, augmentSeed: nil) {
-            let logits = flipAveraging
-                ? FlipAveraging.averagedLogits(batch.images) { inference.logits($0) }
-                : inference.logits(batch.images)
+            let logits: Tensor
+            if let detector {
+                // Scored as the server scores: the raw logits and the head's input of the same pass.
+                let output = inference.logitsAndFeatures(batch.images, averagingFlips: flipAveraging)
+                logits = output.logits
+                let inputs = DetectorInputs(logits: logits.scalars, features: output.features?.scalars ?? [],
+                                            labels: batch.labels, classes: logits.shape[1], width: output.features?.shape[1] ?? 0)
+                if !detector.needsFeatures || output.features != nil {
+                    rejected += OutOfDistributionFitting.scores(detector, inputs).filter { !($0 <= detector.threshold) }.count
+                }
+            } else {
+                logits = flipAveraging
+                    ? FlipAveraging.averagedLogits(batch.images) { inference.logits($0) }
+                    : inference.logits(batch.images)
+            }
             // The loss of the scores as served; predictions do not depend on the temperature.
             let scaled = Tensor(shape: logits.shape, scalars: logits.scalars.map { $0 / temperature })
             accumulator.add(logits: logits, labels: batch.labels, loss: crossEntropy.loss(logits: scaled, labels: batch.labels).loss)
@@ -128,6 +158,11 @@ public enum ModelEvaluation {
         result.temperature = metadata.calibration?.temperature
         result.expectedCalibrationError = calibrationError(temperature)
         result.expectedCalibrationErrorUncalibrated = calibrationError(1)
+        if let detector {
+            result.outOfDistributionMethod = detector.method.rawValue
+            result.acceptanceRate = detector.acceptanceRate
+            result.rejectedFraction = Double(rejected) / Double(accumulator.count)
+        }
         return result
     }
 

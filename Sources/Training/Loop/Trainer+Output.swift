@@ -50,7 +50,7 @@ extension Trainer {
                                     importedFrom: importedFrom)
         return ModelMetadata(architecture: network.spec, labels: data.classNames,
                              preprocessing: data.preprocessing, provenance: provenance,
-                             calibration: bestCalibration?.calibration)
+                             calibration: bestCalibration?.calibration, outOfDistribution: bestOutOfDistribution)
     }
 
     /// The best epoch, written atomically (a watching server never sees half a file).
@@ -73,10 +73,11 @@ extension Trainer {
             .write(to: paths.checkpoint)
     }
 
-    func finish() throws {
+    func finish(cachedFeatures: (train: FeatureCache, validation: FeatureCache?)? = nil) throws {
         if data.validation == nil, bestEvaluation == nil, bestEpoch != nil {
             try evaluateBestEpochOnTrainingData()
         }
+        try fitOutOfDistribution(cachedFeatures: cachedFeatures)
         let evaluatedOn = data.validation == nil ? "the training data" : "the validation data"
         if let evaluation = bestEvaluation, let best = bestEpoch {
             printer.write("best epoch \(best): accuracy \(String(format: "%.4f", evaluation.accuracy)) on \(evaluatedOn)")
@@ -104,6 +105,11 @@ extension Trainer {
             ("best epoch", bestEpoch.map(String.init) ?? "–"),
             ("training time", String(format: "%.1f s", history.reduce(0) { $0 + $1.seconds })),
         ]
+        if let detector = bestOutOfDistribution {
+            summary.append(("unknown verdict", String(format: "%@; threshold %.4g accepts %.0f%% of %d validation images",
+                                                      detector.method.rawValue, detector.threshold,
+                                                      detector.acceptanceRate * 100, detector.validationImages)))
+        }
         if !labelMapping.isEmpty { summary.append(("label mapping (init-from)", labelMapping.joined(separator: "; "))) }
         let report = TrainingReport(
             title: "Training report: \(URL(fileURLWithPath: paths.model).lastPathComponent)", history: history,

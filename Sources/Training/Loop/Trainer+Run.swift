@@ -85,7 +85,7 @@ extension Trainer {
                 break
             }
         }
-        try finish()
+        try finish(cachedFeatures: features)
         return TrainingOutcome(modelPath: paths.model, reportPath: paths.report, checkpointPath: paths.checkpoint,
                                history: history, bestEpoch: bestEpoch, bestEvaluation: bestEvaluation,
                                classNames: data.classNames, failures: failures.lines + validationFailures.lines,

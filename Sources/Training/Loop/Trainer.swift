@@ -44,6 +44,8 @@ final class Trainer {
     var bestEvaluation: ClassificationReport?
     /// Temperature scaling fitted on the best epoch's validation logits (none without validation data).
     var bestCalibration: TemperatureScaling.Fit?
+    /// The "unknown" verdict, fitted once at the end (`fitOutOfDistribution`), so not checkpointed.
+    var bestOutOfDistribution: OutOfDistributionDetector?
     var epochsWithoutImprovement = 0
     var generator: SeededGenerator
 
