@@ -192,5 +192,8 @@ import Testing
         #expect(inspect.status == 0)
         #expect(inspect.stdout.contains("labels (3): bars, discs, squares"))
         #expect(inspect.stdout.contains("metric val_accuracy"))
+        // Training held out validation images, so the file has a verdict and a temperature.
+        #expect(inspect.stdout.contains("out of distribution: knn, threshold"), "\(inspect.stdout)")
+        #expect(inspect.stdout.contains("calibration: temperature"))
     }
 }

@@ -27,6 +27,16 @@ public enum ModelInspection {
         out += "preprocessing: \(p.inputWidth)×\(p.inputHeight), \(p.channels == 1 ? "grayscale" : "RGB"), resize \(p.resize.rawValue)"
         out += ", mean \(p.mean), std \(p.std)\(p.invert ? ", inverted" : "")"
         out += (p.testTimeAugmentation.map { ", test-time augmentation \($0.rawValue)" } ?? "") + "\n"
+        if let c = metadata.calibration {
+            out += String(format: "calibration: temperature %.3f, expected calibration error %.4f → %.4f on %d validation images\n",
+                          c.temperature, c.expectedCalibrationErrorBefore, c.expectedCalibrationErrorAfter, c.images)
+        }
+        if let d = metadata.outOfDistribution {
+            out += String(format: "out of distribution: %@, threshold %.4g accepts %.0f%% of %d validation images\n",
+                          d.method.rawValue, d.threshold, d.acceptanceRate * 100, d.validationImages)
+        } else {
+            out += "out of distribution: none (no \"unknown\" verdict; add one with classifier-train calibrate)\n"
+        }
         if let provenance = metadata.provenance {
             out += "created: \(provenance.createdAt)\n"
             if !provenance.arguments.isEmpty { out += "command: classifier-train \(provenance.arguments.joined(separator: " "))\n" }
