@@ -62,17 +62,9 @@ final class FusedConvolution {
         self.stride = stride
         self.padding = padding
         self.activation = activation
-        let rowLength = inChannels * kernelSize * kernelSize
-        var folded = weight
-        var foldedBias = bias ?? [Float](repeating: 0, count: outChannels)
-        if let scale, let shift {
-            for k in 0..<outChannels {
-                for i in 0..<rowLength { folded[k * rowLength + i] *= scale[k] }
-                foldedBias[k] = foldedBias[k] * scale[k] + shift[k]
-            }
-        }
-        self.weight = folded
-        self.bias = foldedBias
+        (self.weight, self.bias) = BatchNormFolding.fold(weight: weight, bias: bias, scale: scale, shift: shift,
+                                                         channels: outChannels,
+                                                         rowLength: inChannels * kernelSize * kernelSize)
         self.winogradLevel = winogradLevel
         let tile = algorithm.winogradTile(inChannels: inChannels, outChannels: outChannels)
         defaultTile = algorithm == .onednn ? Self.oneDNNPath : Self.winogradApplies(kernelSize, stride, padding, activation) ? tile : 0

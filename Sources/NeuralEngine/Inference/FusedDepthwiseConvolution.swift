@@ -28,17 +28,8 @@ final class FusedDepthwiseConvolution {
         self.padding = padding
         self.activation = activation
         self.level = level
-        let taps = kernelSize * kernelSize
-        var folded = weight
-        var foldedBias = bias ?? [Float](repeating: 0, count: channels)
-        if let scale, let shift {
-            for c in 0..<channels {
-                for i in 0..<taps { folded[c * taps + i] *= scale[c] }
-                foldedBias[c] = foldedBias[c] * scale[c] + shift[c]
-            }
-        }
-        self.weight = folded
-        self.bias = foldedBias
+        (self.weight, self.bias) = BatchNormFolding.fold(weight: weight, bias: bias, scale: scale, shift: shift,
+                                                         channels: channels, rowLength: kernelSize * kernelSize)
     }
 
     func outputSize(_ height: Int, _ width: Int) -> (Int, Int) {

@@ -8,23 +8,18 @@ extension InferenceNetwork {
     public func logitsAndFeatures(_ batch: Tensor) -> (logits: Tensor, features: Tensor?) {
         precondition(batch.rank == 4 && Array(batch.shape.dropFirst()) == imageShape,
                      "InferenceNetwork: batch shape \(batch.shape) does not match \(imageShape)")
-        guard case .dense(let head, let featureBuffer, let logitBuffer)? = steps.last else {
+        guard case .dense(let head, let featureBuffer, _)? = steps.last else {
             return (logits(batch), nil)
         }
         let n = batch.shape[0]
-        lock.lock()
-        defer { lock.unlock() }
-        reserve(batch: n)
-        batch.scalars.withUnsafeBufferPointer { source in
-            InferenceKernels.swapOuter(source.baseAddress!, buffers[inputBuffer], outer: n,
-                                       middle: spec.inputChannels, inner: spec.inputHeight * spec.inputWidth)
+        // The last step is the head, so its output is the network's: the logits come back as
+        // `logits` gives them, and its input is still in its buffer when the steps are done.
+        let (logits, features) = withLockedBuffers(batch: batch) { run in
+            for step in steps { run(step) }
+            // A dense step's input is (N, features) row-major (FusedDense).
+            return Array(UnsafeBufferPointer(start: buffers[featureBuffer], count: n * head.inFeatures))
         }
-        EngineThreads.withSerialBLAS { for step in steps { run(step, batch: n) } }
-        // A dense step's input and output are (N, features) row-major (FusedDense).
-        let logits = Array(UnsafeBufferPointer(start: buffers[logitBuffer], count: n * head.outFeatures))
-        let features = Array(UnsafeBufferPointer(start: buffers[featureBuffer], count: n * head.inFeatures))
-        return (Tensor(shape: [n, head.outFeatures], scalars: logits),
-                Tensor(shape: [n, head.inFeatures], scalars: features))
+        return (logits, Tensor(shape: [n, head.inFeatures], scalars: features))
     }
 
     /// As `logitsAndFeatures(_:)`, averaged with the mirror images' when `averagingFlips`

@@ -89,7 +89,7 @@ public final class InferenceNetwork: @unchecked Sendable {  // mutable state onl
 
     /// Takes the lock, sizes the buffers, loads the batch, lets `body` run steps, and
     /// reads the logits back.
-    private func withLockedBuffers<Result>(batch: Tensor,
+    func withLockedBuffers<Result>(batch: Tensor,
                                            _ body: ((InferenceStep) -> Void) -> Result) -> (logits: Tensor, result: Result) {
         let n = batch.shape[0]
         lock.lock()

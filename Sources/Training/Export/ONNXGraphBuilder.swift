@@ -40,22 +40,12 @@ struct ONNXGraphBuilder {
             let sum = node("Add", [body, side], name: child("add"))
             return residual.activation ? node("Relu", [sum], name: child("relu")) : sum
         case let conv as Conv2D:
-            var inputs = [input, initializer(child("weight"), conv.weight.value)]
-            if let bias = conv.bias { inputs.append(initializer(child("bias"), bias.value)) }
-            return node("Conv", inputs, name: name, attributes: [
-                .ints("kernel_shape", [conv.kernelSize, conv.kernelSize]),
-                .ints("strides", [conv.stride, conv.stride]),
-                .ints("pads", Array(repeating: conv.padding, count: 4)),
-            ])
+            return convolution(input, name: name, weight: conv.weight, bias: conv.bias, kernelSize: conv.kernelSize,
+                               stride: conv.stride, padding: conv.padding, groups: 1)
         case let conv as DepthwiseConv2D:
-            var inputs = [input, initializer(child("weight"), conv.weight.value)]
-            if let bias = conv.bias { inputs.append(initializer(child("bias"), bias.value)) }
-            return node("Conv", inputs, name: name, attributes: [
-                .ints("kernel_shape", [conv.kernelSize, conv.kernelSize]),
-                .ints("strides", [conv.stride, conv.stride]),
-                .ints("pads", Array(repeating: conv.padding, count: 4)),
-                .int("group", conv.channels),
-            ])
+            // A depthwise convolution is ONNX's grouped Conv with one group per channel.
+            return convolution(input, name: name, weight: conv.weight, bias: conv.bias, kernelSize: conv.kernelSize,
+                               stride: conv.stride, padding: conv.padding, groups: conv.channels)
         case let norm as BatchNorm2D:
             let inputs = [input] + [("weight", norm.weight), ("bias", norm.bias),
                                     ("running_mean", norm.runningMean), ("running_var", norm.runningVariance)]
@@ -92,6 +82,22 @@ struct ONNXGraphBuilder {
             throw TrainingError.invalidConfiguration(
                 "cannot export layer '\(name)' (\(type(of: layer))): ONNX export knows no such layer")
         }
+    }
+
+    /// A Conv node with square kernel, stride and padding; `group` is written only when
+    /// there is more than one (ONNX's default is 1).
+    private mutating func convolution(_ input: String, name: String, weight: Parameter, bias: Parameter?,
+                                      kernelSize: Int, stride: Int, padding: Int, groups: Int) -> String {
+        let prefix = name.isEmpty ? "" : "\(name)."
+        var inputs = [input, initializer(prefix + "weight", weight.value)]
+        if let bias { inputs.append(initializer(prefix + "bias", bias.value)) }
+        var attributes: [Onnx_AttributeProto] = [
+            .ints("kernel_shape", [kernelSize, kernelSize]),
+            .ints("strides", [stride, stride]),
+            .ints("pads", Array(repeating: padding, count: 4)),
+        ]
+        if groups > 1 { attributes.append(.int("group", groups)) }
+        return node("Conv", inputs, name: name, attributes: attributes)
     }
 
     private mutating func node(_ op: String, _ inputs: [String], name: String,
