@@ -65,7 +65,7 @@ public enum OutOfDistributionComparison {
         for method in OutOfDistributionDetector.Method.allCases {
             guard let detector = OutOfDistributionFitting.fit(method, fit: fit, validation: validation) else { continue }
             let name = method == .nearestNeighbours
-                ? "knn (k=\(OutOfDistributionFitting.neighbourK), \(OutOfDistributionFitting.neighbourBankSize) training images)"
+                ? "knn (k=\(OutOfDistributionFitting.neighbourK), \(min(OutOfDistributionFitting.neighbourBankSize, fit.count)) training images)"
                 : method.rawValue
             scorers.append((name, { OutOfDistributionFitting.scores(detector, $0) }))
         }
